@@ -1,0 +1,34 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from enrollment.models import ApiToken
+from postbank import policy
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>` for the Smart Banking app; idle tokens expire."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode(errors="replace") != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Malformed Authorization header."))
+        key = header[1].decode(errors="replace")
+        now = timezone.now()
+        token = (ApiToken.objects.select_related("user")
+                 .filter(key_hash=ApiToken.hash_key(key)).first())
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if now - token.last_used_at > policy.API_TOKEN_IDLE:
+            token.delete()
+            raise exceptions.AuthenticationFailed(
+                _("The session ended after 10 minutes without activity. Log in again."))
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword

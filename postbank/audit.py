@@ -1,0 +1,19 @@
+"""The audit log: one call per security event, inside the caller's transaction."""
+
+from postbank.models import AuditEvent
+
+
+def audit_record(*, event: str, actor=None, subject: str = "", channel: str = "",
+                 ip: str | None = None, detail: dict | None = None) -> AuditEvent:
+    return AuditEvent.objects.create(event=event, actor=actor, subject=subject,
+                                     channel=channel, ip=ip or None, detail=detail or {})
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def channel_of(request) -> str:
+    if request is None:
+        return "system"
+    return "api" if request.path.startswith("/api/") else "web"

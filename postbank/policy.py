@@ -1,0 +1,66 @@
+"""Every number of the domain rules (../shared/DOMAIN.md) in one place.
+
+Rules marked *(choice)* in DOMAIN.md are simulation choices; they live here so that they
+can change without touching the code that enforces them.
+"""
+
+from datetime import timedelta
+
+# Time, money, identifiers
+BANK_CODE = "071"
+MAX_AMOUNT_WON = 1_000_000_000_000  # largest amount any single request may name
+OTHER_BANKS = {
+    "002": "KDB", "003": "IBK", "004": "KB", "007": "Suhyup", "011": "NH", "020": "Woori",
+    "023": "SC", "027": "Citi", "031": "iM", "032": "Busan", "034": "Gwangju", "035": "Jeju",
+    "037": "Jeonbuk", "039": "Kyongnam", "045": "MG", "048": "Shinhyup", "081": "Hana",
+    "088": "Shinhan", "089": "K bank", "090": "Kakao Bank", "092": "Toss Bank",
+}
+
+# Sessions
+SESSION_IDLE_SECONDS = 600
+API_TOKEN_IDLE = timedelta(seconds=SESSION_IDLE_SECONDS)
+
+# Enrollment and suspension
+MAJORITY_AGE = 19
+MINOR_MAY_APPLY_ALONE_AGE = 18
+REGISTRATION_WINDOW_DAYS = 5  # counting the application day
+WRONG_ENTRY_LIMIT = 5
+DORMANCY_MONTHS = 12
+DORMANCY_NOTICE_DAYS = 30  # (choice)
+
+# Transfer limits by grade: (per transfer, per day) in won
+LIMITS = {
+    "safe": (100_000_000, 500_000_000),
+    "general": (5_000_000, 10_000_000),  # daily figure is a (choice)
+    "minor": (1_000_000, 3_000_000),
+}
+EXTRA_VERIFICATION_DAILY_WON = 3_000_000  # above this a designated device or SMS code
+MAX_DESIGNATED_DEVICES = 5
+
+# Joint certificates
+CERT_FEES_WON = {
+    "bank_personal": 0,
+    "general_personal": 4_400,
+    "general_corporate": 110_000,
+    "etax": 4_400,
+    "credit_card": 0,
+}
+CERT_RENEWAL_WINDOW_DAYS = 30
+CERT_HOLD_MAX_DAYS = 183  # "restored within 6 months"
+CERT_COPY_TTL = timedelta(minutes=5)  # (choice)
+CERT_COPY_MAX_WRONG = 5
+
+# Foreign exchange
+SWIFT_CABLE_CHARGE_WON = 5_000
+SWIFT_OUR_INTERMEDIARY_USD_CENTS = 1_800
+SWIFT_ANNUAL_LIMIT_USD_CENTS = 10_000_000  # USD 100,000 per calendar year
+SWIFT_SENDING_FEE_TIERS_USD = [  # (choice): (up to USD, fee in won)
+    (500, 5_000),
+    (2_000, 10_000),
+    (5_000, 15_000),
+    (20_000, 20_000),
+    (None, 25_000),
+]
+EUROGIRO_MAX_USD_CENTS = 500_000
+EUROGIRO_FEE_WON = 5_000  # (choice)
+FX_RATE_MAX_AGE = timedelta(hours=24)  # a notice older than this is stale (choice)
