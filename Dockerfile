@@ -3,7 +3,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir . \
-    && SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --no-input \
+    && SECRET_KEY=collectstatic-only PERSONAL_DATA_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --no-input \
     && useradd --create-home postbank
 USER postbank
 EXPOSE 8000

@@ -46,6 +46,7 @@ test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  PERSONAL_DATA_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 	  ALLOWED_HOSTS=bank.example DATABASE_URL=$(TEST_DATABASE_URL) \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

@@ -26,8 +26,18 @@ class Customer(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="customer", verbose_name=_("login"))
+    class Suspension(models.TextChoices):
+        WRONG_ENTRIES = "wrong_entries", _("5 wrong entries")
+        DORMANT = "dormant", _("12 months without use")
+
     name = models.CharField(_("real name"), max_length=100)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Consecutive wrong entries of any secret (login or account password, security card,
+    # OTP), across sessions and channels; the 5th suspends internet banking.
+    wrong_entries = models.PositiveSmallIntegerField(_("consecutive wrong entries"), default=0)
+    suspension = models.CharField(_("suspension"), max_length=16, choices=Suspension.choices,
+                                  blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")

@@ -32,6 +32,14 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-development-only-key-not-for-production"  # noqa: S105
 
+# Root key for personal data (RRN encryption, keyed hashes of PINs and card codes);
+# see postbank/crypto.py. Like SECRET_KEY it is required when DEBUG is off.
+PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
+if not PERSONAL_DATA_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("PERSONAL_DATA_KEY must be set when DEBUG is off.")
+    PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWtleSE="
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

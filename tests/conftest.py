@@ -16,8 +16,15 @@ CHROMIUM_ARGS = [
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "live_server" in getattr(item, "fixturenames", ()):
+        marker = item.get_closest_marker("django_db")
+        live = "live_server" in getattr(item, "fixturenames", ())
+        if live:
             item.add_marker(pytest.mark.browser)
+        if live or (marker and marker.kwargs.get("transaction")):
+            # Transactional tests flush the tables; serialized rollback restores the rows
+            # that migrations created (groups, permissions, ledger accounts) for the next.
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True),
+                            append=False)
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +59,16 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_rows_in_every_context(django_db_setup, django_db_blocker):
+    """Playwright's page fixture runs the test in an event loop, where Django hands out a
+    new connection object that lacks the serialized rows of the sync one; putting them on
+    the class lets serialized rollback restore them there too."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        contents = getattr(conn, "_test_serialized_contents", None)
+        if contents is not None:
+            type(conn)._test_serialized_contents = contents

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args, **env):
-    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"DEBUG", "SECRET_KEY", "PERSONAL_DATA_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True,
                           text=True, env={**clean, **env}, timeout=120, check=False)
@@ -21,9 +21,16 @@ def test_without_secret_key_production_refuses_to_start():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_without_personal_data_key_production_refuses_to_start():
+    result = _run("check", DEBUG="0", SECRET_KEY="k" * 60)
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEY must be set when DEBUG is off" in result.stderr
+
+
 def test_production_settings_pass_check_deploy():
     result = _run("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
                   SECRET_KEY="x" * 20 + "-production-like-random-" + "y" * 20,
+                  PERSONAL_DATA_KEY="cHJvZHVjdGlvbi1saWtlLXBlcnNvbmFsLWRhdGEta2V5IQ",
                   ALLOWED_HOSTS="bank.example")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
