@@ -12,4 +12,14 @@ app.autodiscover_tasks()
 # The beat schedule is code: every time rule the operators run is listed here.
 app.conf.beat_schedule = {
     "health-ping": {"task": "postbank.tasks.health_ping", "schedule": crontab(minute="*/5")},
+    "accounts-reconcile": {"task": "accounts.tasks.reconcile_nightly",
+                           "schedule": crontab(hour=2, minute=30)},
+    "transfers-settlement-sweep": {"task": "transfers.tasks.settlement_sweep_task",
+                                   "schedule": crontab(minute="*")},
+    "certcenter-crl-refresh": {"task": "certcenter.tasks.crl_refresh",
+                               "schedule": crontab(minute=7)},
+    "certcenter-holds-expire": {"task": "certcenter.tasks.holds_expire",
+                                "schedule": crontab(hour=0, minute=10)},
+    "certcenter-copy-purge": {"task": "certcenter.tasks.copy_sessions_purge",
+                              "schedule": crontab(minute="*")},
 }

@@ -16,6 +16,11 @@ OTHER_BANKS = {
     "088": "Shinhan", "089": "K bank", "090": "Kakao Bank", "092": "Toss Bank",
 }
 
+# Accounts and history
+ACCOUNT_OPENING_OFFICE = "014010"  # 6-digit office code of accounts opened here (choice)
+HISTORY_MAX_DAYS = 366  # a history query covers at most one year, both ends included
+HISTORY_PAGE_SIZE = 20
+
 # Sessions
 SESSION_IDLE_SECONDS = 600
 API_TOKEN_IDLE = timedelta(seconds=SESSION_IDLE_SECONDS)
@@ -27,6 +32,11 @@ REGISTRATION_WINDOW_DAYS = 5  # counting the application day
 WRONG_ENTRY_LIMIT = 5
 DORMANCY_MONTHS = 12
 DORMANCY_NOTICE_DAYS = 30  # (choice)
+DORMANCY_BATCH_SIZE = 10_000  # customers per UPDATE of the dormancy sweep
+SECURITY_CARD_CODES = 35
+SECURITY_CHALLENGE_TTL = timedelta(minutes=5)  # a card challenge is answered within (choice)
+OTP_DIGITS = 6
+OTP_STEP_SECONDS = 60
 
 # Transfer limits by grade: (per transfer, per day) in won
 LIMITS = {
@@ -36,6 +46,14 @@ LIMITS = {
 }
 EXTRA_VERIFICATION_DAILY_WON = 3_000_000  # above this a designated device or SMS code
 MAX_DESIGNATED_DEVICES = 5
+
+# Transfers
+TRANSFER_FEE_WON = {"own": 0, "postoffice": 0, "interbank": 500}  # (choice)
+TRANSFER_MEMO_MAX = 20  # characters of a memo shown on either statement
+TRANSFER_PREPARED_TTL = timedelta(minutes=10)  # a recipient inquiry stays good this long
+TRANSFER_SETTLEMENT_TIMEOUT = timedelta(minutes=2)  # clearing house silent: reversed (choice)
+TRANSFER_SEARCH_MAX_DAYS = 366
+TRANSFER_PAGE_SIZE = 20
 
 # Joint certificates
 CERT_FEES_WON = {
@@ -64,3 +82,5 @@ SWIFT_SENDING_FEE_TIERS_USD = [  # (choice): (up to USD, fee in won)
 EUROGIRO_MAX_USD_CENTS = 500_000
 EUROGIRO_FEE_WON = 5_000  # (choice)
 FX_RATE_MAX_AGE = timedelta(hours=24)  # a notice older than this is stale (choice)
+FX_QUOTE_TTL = timedelta(minutes=10)  # a remittance quote stays good this long (choice)
+FX_NETWORK_CREDIT_AFTER = timedelta(minutes=5)  # simulated network credits after (choice)

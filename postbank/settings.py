@@ -40,6 +40,14 @@ if not PERSONAL_DATA_KEY:
         raise ImproperlyConfigured("PERSONAL_DATA_KEY must be set when DEBUG is off.")
     PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWtleSE="
 
+# Passphrase that encrypts the certificate center's CA keys at rest (certcenter/ca.py
+# refuses to load or create a CA key without it when DEBUG is off). CERTCENTER_PUBLIC_URL
+# is written into certificates (CRL distribution point, OCSP address).
+CA_KEY_PASSPHRASE = os.environ.get("CERTCENTER_CA_PASSPHRASE", "")
+if not CA_KEY_PASSPHRASE and DEBUG:
+    CA_KEY_PASSPHRASE = "development-only-ca-passphrase"  # noqa: S105
+CERTCENTER_PUBLIC_URL = os.environ.get("CERTCENTER_PUBLIC_URL", "http://127.0.0.1:8000")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -186,6 +194,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Foreign exchange: this bank's BIC (debtor agent of outbound SWIFT messages) and the rate
+# source the beat task reads (a dotted path; the default reads fx/data/rates.csv).
+FX_BANK_BIC = os.environ.get("FX_BANK_BIC", "KOPOKRSEXXX")
+FX_RATE_SOURCE = os.environ.get("FX_RATE_SOURCE", "fx.sources.FileRateSource")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
