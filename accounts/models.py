@@ -43,6 +43,11 @@ class Account(models.Model):
         verbose_name = _("deposit account")
         verbose_name_plural = _("deposit accounts")
         ordering = ["number"]
+        permissions = [
+            ("handle_cash", _("Can take cash deposits and pay out withdrawals")),
+            ("freeze_account", _("Can freeze and unfreeze accounts")),
+            ("close_account", _("Can close accounts")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0),
                                    name="account_balance_not_negative"),
@@ -151,3 +156,64 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount:+,} {self.currency}"
+
+
+class CashTransaction(models.Model):
+    """A cash deposit or withdrawal at a post office counter, with the ID check the teller
+    made; the money itself is the journal entry (vault cash against the account)."""
+
+    class Direction(models.TextChoices):
+        DEPOSIT = "deposit", _("Cash deposit")
+        WITHDRAWAL = "withdrawal", _("Cash withdrawal")
+
+    class IdDocument(models.TextChoices):
+        RESIDENT_CARD = "resident_card", _("Resident registration card")
+        DRIVER_LICENSE = "driver_license", _("Driver's license")
+        PASSPORT = "passport", _("Passport")
+
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="cash",
+                                 verbose_name=_("journal entry"))
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="cash",
+                                verbose_name=_("account"))
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    amount = models.BigIntegerField(_("amount"))
+    id_document = models.CharField(_("ID checked"), max_length=16, choices=IdDocument.choices)
+    teller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("teller"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("counter cash transaction")
+        verbose_name_plural = _("counter cash transactions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cash_amount_positive"),
+            models.CheckConstraint(condition=~Q(id_document=""), name="cash_id_checked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.amount:,}"
+
+
+class ReconciliationReport(models.Model):
+    """The result of one reconciliation run (`manage.py reconcile` or the nightly task)."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    accounts_checked = models.PositiveIntegerField(_("accounts checked"))
+    entries_checked = models.PositiveIntegerField(_("entries checked"))
+    trial_balance = models.BigIntegerField(_("trial balance"))
+    differences = models.JSONField(_("differences"), default=list, blank=True)
+    ok = models.BooleanField(_("balanced"))
+    text = models.TextField(_("report"))
+    trigger = models.CharField(_("run by"), max_length=32)
+
+    class Meta:
+        verbose_name = _("reconciliation report")
+        verbose_name_plural = _("reconciliation reports")
+        ordering = ["-started_at", "-id"]
+        permissions = [("run_reconciliation", _("Can run reconciliation"))]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'DIFFERENCE'}"

@@ -2,15 +2,25 @@
 transaction together with the balance changes, with the deposit accounts locked in
 primary-key order."""
 
+import re
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, JournalEntry, LedgerAccount, Posting
-from postbank.errors import InvalidInput, Refused
+from accounts.models import Account, CashTransaction, JournalEntry, LedgerAccount, Posting
+from accounts.numbers import account_number_make
+from enrollment.services import customer_ensure_active, wrong_entries_reset, wrong_entry_record
+from postbank import policy
+from postbank.audit import audit_record
+from postbank.errors import InvalidInput, NotFound, Refused
+from postbank.money import parse_won
+
+_ACCOUNT_PASSWORD = re.compile(r"^\d{4}$")
 
 
 class InsufficientFunds(Refused):
@@ -26,6 +36,31 @@ class AccountNotActive(Refused):
 class UnbalancedEntry(InvalidInput):
     code = "unbalanced_entry"
     title = _("A journal entry must balance.")
+
+
+class WrongAccountPassword(Refused):
+    code = "wrong_account_password"
+    title = _("The account password is not correct.")
+
+
+class AccountNotClosable(Refused):
+    code = "account_not_closable"
+    title = _("Only an active or frozen account with a zero balance and no hold can be closed.")
+
+
+class AccountStatusConflict(Refused):
+    code = "account_status_conflict"
+    title = _("The account is not in a state that allows this.")
+
+
+class IdempotencyConflict(Refused):
+    code = "idempotency_conflict"
+    title = _("This request key was already used for a different request.")
+
+
+class InvalidAccountPassword(InvalidInput):
+    code = "invalid_account_password"
+    title = _("The account password is 4 digits.")
 
 
 @dataclass(frozen=True)
@@ -135,3 +170,179 @@ def entry_reverse(*, entry: JournalEntry, kind: str, memo: str = "", actor=None,
     return entry_post(kind=kind, lines=lines, memo=memo, reference=entry.reference,
                       actor=actor, reverses=entry, allow_frozen=allow_frozen)
 
+
+
+def _password_check_format(password: str) -> None:
+    if not isinstance(password, str) or not _ACCOUNT_PASSWORD.match(password):
+        raise InvalidAccountPassword(field="password")
+
+
+def account_password_verify(*, customer, account: Account, password: str,
+                            channel: str = "web", ip: str | None = None) -> None:
+    """Checks the 4-digit account password of the customer's own account.
+
+    A wrong password is counted with enrollment's wrong-entry counter, which commits on its
+    own (call this before opening the money transaction): the 5th in a row suspends internet
+    banking. A correct one resets the counter. A text that is not 4 digits is refused as
+    invalid input without counting.
+    """
+    customer_ensure_active(customer=customer)
+    if account.owner_id != customer.pk:
+        raise NotFound()
+    _password_check_format(password)
+    if not account.password_matches(password):
+        count = wrong_entry_record(customer=customer, kind="account_password",
+                                   channel=channel, ip=ip)
+        customer_ensure_active(customer=customer)
+        raise WrongAccountPassword(wrong_entries=count,
+                                   attempts_left=max(policy.WRONG_ENTRY_LIMIT - count, 0))
+    wrong_entries_reset(customer=customer)
+
+
+def account_open(*, customer, subject: str = Account.Subject.ORDINARY, password: str,
+                 actor=None) -> Account:
+    """Opens a deposit account with a new number (office of policy, random serial)."""
+    if subject not in Account.Subject.values:
+        raise InvalidInput(_("Unknown account subject."), code="invalid_subject",
+                           field="subject")
+    _password_check_format(password)
+    for _attempt in range(50):
+        number = account_number_make(office=policy.ACCOUNT_OPENING_OFFICE, subject=subject,
+                                     serial=secrets.randbelow(100_000))
+        account = Account(number=number, subject=subject, owner=customer)
+        account.set_password(password)
+        try:
+            with transaction.atomic():
+                account.save(force_insert=True)
+                audit_record(event="account_opened", actor=actor,
+                             subject=f"account:{account.number}",
+                             channel="counter" if actor is not None else "system",
+                             detail={"customer": customer.pk, "subject": subject})
+        except IntegrityError:
+            if Account.objects.filter(number=number).exists():
+                continue
+            raise
+        return account
+    raise Refused(_("No free account number is left for this subject."),
+                  code="account_numbers_exhausted")
+
+
+def _account_locked(account: Account) -> Account:
+    return accounts_lock(ids=[account.pk])[account.pk]
+
+
+def _status_change(*, account: Account, allowed_from: set[str], to: str, event: str,
+                   actor, reason: str) -> Account:
+    with transaction.atomic():
+        locked = _account_locked(account)
+        if locked.status not in allowed_from:
+            raise AccountStatusConflict(account=locked.formatted_number, status=locked.status)
+        locked.status = to
+        fields = ["status"]
+        if to == Account.Status.CLOSED:
+            if locked.balance != 0 or locked.hold != 0:
+                raise AccountNotClosable(account=locked.formatted_number)
+            locked.closed_at = timezone.now()
+            fields.append("closed_at")
+        locked.save(update_fields=fields)
+        audit_record(event=event, actor=actor, subject=f"account:{locked.number}",
+                     channel="counter" if actor is not None else "system",
+                     detail={"reason": reason[:200]} if reason else {})
+    account.status, account.closed_at = locked.status, locked.closed_at
+    account.balance, account.hold = locked.balance, locked.hold
+    return locked
+
+
+def account_freeze(*, account: Account, actor=None, reason: str = "") -> Account:
+    """Stops every movement on the account (entry_post refuses it) until unfrozen."""
+    return _status_change(account=account, allowed_from={Account.Status.ACTIVE},
+                          to=Account.Status.FROZEN, event="account_frozen", actor=actor,
+                          reason=reason)
+
+
+def account_unfreeze(*, account: Account, actor=None, reason: str = "") -> Account:
+    return _status_change(account=account, allowed_from={Account.Status.FROZEN},
+                          to=Account.Status.ACTIVE, event="account_unfrozen", actor=actor,
+                          reason=reason)
+
+
+def account_close(*, account: Account, actor=None, reason: str = "") -> Account:
+    """Closes an account whose balance and hold are zero (checked on the locked row; the
+    database CHECK `account_closed_at_zero` backs it)."""
+    return _status_change(account=account,
+                          allowed_from={Account.Status.ACTIVE, Account.Status.FROZEN},
+                          to=Account.Status.CLOSED, event="account_closed", actor=actor,
+                          reason=reason)
+
+
+def account_hold_set(*, account: Account, hold: int, actor=None, reason: str = "") -> Account:
+    """Sets the amount held on the account (not available for withdrawal); the hold cannot
+    exceed the balance."""
+    if isinstance(hold, bool) or not isinstance(hold, int) or hold < 0 \
+            or hold > policy.MAX_AMOUNT_WON:
+        raise InvalidInput(_("A hold is a whole amount of won, 0 or more."),
+                           code="invalid_amount", field="hold")
+    with transaction.atomic():
+        locked = _account_locked(account)
+        if hold > locked.balance:
+            raise InsufficientFunds(account=locked.formatted_number)
+        previous = locked.hold
+        Account.objects.filter(pk=locked.pk).update(hold=hold)
+        locked.hold = hold
+        audit_record(event="account_hold_set", actor=actor, subject=f"account:{locked.number}",
+                     channel="counter" if actor is not None else "system",
+                     detail={"from": previous, "to": hold, "reason": reason[:200]})
+    account.hold, account.balance = locked.hold, locked.balance
+    return locked
+
+
+def _cash_move(*, direction: str, account: Account, amount, id_document: str, teller,
+               idempotency_key: str, memo: str) -> CashTransaction:
+    amount = parse_won(amount)
+    if id_document not in CashTransaction.IdDocument.values:
+        raise InvalidInput(_("Record the ID the customer showed."), code="id_check_missing",
+                           field="id_document")
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 64:
+        raise InvalidInput(_("A request key (1 to 64 characters) is required."),
+                           code="invalid_idempotency_key", field="idempotency_key")
+    sign = 1 if direction == CashTransaction.Direction.DEPOSIT else -1
+    counterparty = _("Counter deposit") if sign > 0 else _("Counter withdrawal")
+    with transaction.atomic():
+        locked = accounts_lock(ids=[account.pk])
+        previous = CashTransaction.objects.filter(idempotency_key=key).first()
+        if previous is not None:
+            if (previous.account_id, previous.direction, previous.amount) != (
+                    account.pk, direction, amount):
+                raise IdempotencyConflict()
+            return previous
+        entry = entry_post(
+            kind=f"cash_{direction}", memo=memo, reference=key, actor=teller, locked=locked,
+            lines=[Line(amount=sign * amount, account=locked[account.pk],
+                        counterparty=str(counterparty), memo=memo),
+                   Line(amount=-sign * amount, ledger=LedgerAccount.Code.VAULT_CASH)])
+        record = CashTransaction.objects.create(
+            entry=entry, account=locked[account.pk], direction=direction, amount=amount,
+            id_document=id_document, teller=teller, idempotency_key=key)
+        audit_record(event=f"cash_{direction}", actor=teller, subject=f"account:{account.number}",
+                     channel="counter", detail={"amount": amount, "id_document": id_document,
+                                                "entry": entry.pk})
+    account.balance = locked[account.pk].balance
+    return record
+
+
+def cash_deposit(*, account: Account, amount, id_document: str, teller,
+                 idempotency_key: str, memo: str = "") -> CashTransaction:
+    """Cash paid in at the counter: vault cash against the account, one balanced entry.
+    A repeated idempotency key returns the first result and moves nothing."""
+    return _cash_move(direction=CashTransaction.Direction.DEPOSIT, account=account,
+                      amount=amount, id_document=id_document, teller=teller,
+                      idempotency_key=idempotency_key, memo=memo)
+
+
+def cash_withdrawal(*, account: Account, amount, id_document: str, teller,
+                    idempotency_key: str, memo: str = "") -> CashTransaction:
+    """Cash paid out at the counter; the available amount is checked on the locked row."""
+    return _cash_move(direction=CashTransaction.Direction.WITHDRAWAL, account=account,
+                      amount=amount, id_document=id_document, teller=teller,
+                      idempotency_key=idempotency_key, memo=memo)
