@@ -1,9 +1,11 @@
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,12 +41,170 @@ class Customer(models.Model):
                                   blank=True)
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
 
+    class Type(models.TextChoices):
+        INDIVIDUAL = "individual", _("individual")
+        MINOR = "minor", _("minor")
+        SOLE_PROPRIETOR = "sole_proprietor", _("sole proprietor")
+
+    customer_type = models.CharField(_("customer type"), max_length=16, choices=Type.choices,
+                                     default=Type.INDIVIDUAL)
+    # The RRN: AES-GCM ciphertext, a keyed hash to find it, and the mask shown on screens.
+    rrn_encrypted = models.TextField(_("RRN (encrypted)"), blank=True, editable=False)
+    rrn_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    rrn_masked = models.CharField(_("RRN"), max_length=14, blank=True, editable=False)
+    business_number = models.CharField(_("business registration number"), max_length=10,
+                                       blank=True)
+    phone_encrypted = models.TextField(_("phone (encrypted)"), blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=16, blank=True, editable=False)
+    # A minor who applied alone: policy.LIMITS["minor"] whatever the grade, until a teller
+    # raises it once the customer is an adult.
+    minor_limited = models.BooleanField(_("minor limits"), default=False)
+    own_limit_per_transfer = models.PositiveBigIntegerField(
+        _("own limit per transfer (won)"), null=True, blank=True)
+    own_limit_per_day = models.PositiveBigIntegerField(
+        _("own limit per day (won)"), null=True, blank=True)
+    # The dormancy clock: login and every transaction move it.
+    last_used_at = models.DateTimeField(_("last used"), default=timezone.now)
+    dormancy_notice_at = models.DateTimeField(_("dormancy notice sent"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["last_used_at"], name="customer_active_last_used",
+                         condition=models.Q(suspension="")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(own_limit_per_transfer__gt=0)
+                                   | models.Q(own_limit_per_transfer__isnull=True),
+                                   name="customer_own_limit_transfer_positive"),
+            models.CheckConstraint(condition=models.Q(own_limit_per_day__gt=0)
+                                   | models.Q(own_limit_per_day__isnull=True),
+                                   name="customer_own_limit_day_positive"),
+            models.CheckConstraint(condition=~models.Q(suspension="")
+                                   | models.Q(suspended_at__isnull=True),
+                                   name="customer_suspended_at_only_when_suspended"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def grade(self) -> str | None:
+        """"safe" with an active OTP, "general" with an active security card, else None."""
+        if self.otp_devices.filter(status=MediumStatus.ACTIVE).exists():
+            return "safe"
+        if self.security_cards.filter(status=MediumStatus.ACTIVE).exists():
+            return "general"
+        return None
+
+
+class MediumStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    LOST = "lost", _("reported lost")
+    REPLACED = "replaced", _("replaced")
+
+
+class SecurityCard(models.Model):
+    """35 numbered 4-digit codes. Only keyed hashes of each half (first two digits, last two
+    digits) are stored: the bank only ever asks for halves, and a database dump without the
+    key reveals nothing of the card."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="security_cards",
+                                 verbose_name=_("customer"))
+    serial = models.CharField(_("serial number"), max_length=12, unique=True)
+    half_hashes = models.JSONField(editable=False)  # [[first-half hash, last-half hash] x 35]
+    status = models.CharField(_("status"), max_length=16, choices=MediumStatus.choices,
+                              default=MediumStatus.ACTIVE)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security card")
+        verbose_name_plural = _("security cards")
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(status="active"),
+                                    name="one_active_security_card"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class OtpDevice(models.Model):
+    """A TOTP generator (6 digits per 60 s); the secret is encrypted at rest."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="otp_devices",
+                                 verbose_name=_("customer"))
+    serial = models.CharField(_("serial number"), max_length=12, unique=True)
+    secret_encrypted = models.TextField(editable=False)
+    # The last accepted time step: a code is accepted once.
+    last_step = models.BigIntegerField(default=0, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=MediumStatus.choices,
+                              default=MediumStatus.ACTIVE)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("OTP")
+        verbose_name_plural = _("OTPs")
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(status="active"),
+                                    name="one_active_otp"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class CardChallenge(models.Model):
+    """A security card challenge held on the server: answered once, for a short time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    card = models.ForeignKey(SecurityCard, on_delete=models.CASCADE, related_name="challenges")
+    first_index = models.PositiveSmallIntegerField()
+    second_index = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(first_index=models.F("second_index")),
+                                   name="card_challenge_two_codes"),
+            models.CheckConstraint(condition=models.Q(first_index__gte=1, first_index__lte=35,
+                                                      second_index__gte=1,
+                                                      second_index__lte=35),
+                                   name="card_challenge_index_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card} {self.first_index}/{self.second_index}"
+
+
+class Notification(models.Model):
+    """The outbox of SMS and e-mail messages; a Celery task "delivers" them (simulated)."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT,
+                                 related_name="notifications", verbose_name=_("customer"))
+    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices,
+                               default=Channel.SMS)
+    recipient = models.CharField(_("to"), max_length=32, blank=True)  # masked phone
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recipient}"
 
 
 class ApiToken(models.Model):

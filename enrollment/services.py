@@ -3,10 +3,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import ApiToken, Customer, User
+from enrollment import identity
+from enrollment.models import ApiToken, Customer, Notification, User
 from postbank import policy
 from postbank.audit import audit_record, client_ip
-from postbank.errors import Forbidden, PostbankError
+from postbank.errors import Forbidden, InvalidInput, PostbankError, Refused
 
 
 class LoginFailed(PostbankError):
@@ -70,16 +71,153 @@ def wrong_entries_reset(*, customer: Customer) -> None:
         customer.wrong_entries = 0
 
 
+class WrongIdentity(Refused):
+    code = "wrong_identity"
+    title = _("The identity details do not match our records.")
+
+
+class NotDormant(Refused):
+    code = "not_dormant"
+    title = _("Only a suspension for 12 months without use can be lifted online; for other "
+              "suspensions visit a post office counter with your ID.")
+
+
+class LimitAboveDefault(Refused):
+    code = "limit_above_default"
+    title = _("Your own limit can only be lower than the limit of your grade; raising it "
+              "needs a visit to a post office counter.")
+
+
+def customer_limits(*, customer: Customer) -> tuple[int, int]:
+    """(per transfer, per day) in won: the grade's policy.LIMITS, capped by the minor limit
+    for a minor who applied alone and by the customer's own lower limits. No medium: (0, 0)."""
+    grade = customer.grade
+    if grade is None:
+        return 0, 0
+    per_transfer, per_day = policy.LIMITS[grade]
+    if customer.minor_limited:
+        minor_transfer, minor_day = policy.LIMITS["minor"]
+        per_transfer, per_day = min(per_transfer, minor_transfer), min(per_day, minor_day)
+    if customer.own_limit_per_transfer is not None:
+        per_transfer = min(per_transfer, customer.own_limit_per_transfer)
+    if customer.own_limit_per_day is not None:
+        per_day = min(per_day, customer.own_limit_per_day)
+    return per_transfer, per_day
+
+
+def customer_limits_lower(*, customer: Customer, per_transfer: int, per_day: int,
+                          channel: str, actor=None) -> None:
+    """The customer sets their own limits, never above what the grade (and minor rule)
+    allows; 'lower' also covers raising back up to that default."""
+    saved = (customer.own_limit_per_transfer, customer.own_limit_per_day)
+    customer.own_limit_per_transfer = customer.own_limit_per_day = None
+    ceiling_transfer, ceiling_day = customer_limits(customer=customer)
+    customer.own_limit_per_transfer, customer.own_limit_per_day = saved
+    if per_transfer <= 0 or per_day <= 0 or per_transfer > per_day:
+        raise InvalidInput(_("Enter positive limits; the per-transfer limit cannot exceed "
+                             "the daily limit."), code="invalid_limits")
+    if per_transfer > ceiling_transfer or per_day > ceiling_day:
+        raise LimitAboveDefault()
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(
+            own_limit_per_transfer=None if per_transfer == ceiling_transfer else per_transfer,
+            own_limit_per_day=None if per_day == ceiling_day else per_day)
+        audit_record(event="limits_lowered", actor=actor or customer.user,
+                     subject=f"customer:{customer.pk}", channel=channel,
+                     detail={"per_transfer": per_transfer, "per_day": per_day})
+    customer.refresh_from_db(fields=["own_limit_per_transfer", "own_limit_per_day"])
+
+
+def customer_mark_used(*, customer: Customer) -> None:
+    """Moves the dormancy clock (login and every transaction) and withdraws a pending
+    dormancy notice."""
+    now = timezone.now()
+    Customer.objects.filter(pk=customer.pk).update(last_used_at=now, dormancy_notice_at=None)
+    customer.last_used_at, customer.dormancy_notice_at = now, None
+
+
+def notification_send(*, customer: Customer, kind: str, text: str,
+                      channel: str = Notification.Channel.SMS) -> Notification:
+    """Puts a message to the customer's registered phone in the outbox; a Celery task
+    delivers it once the caller's transaction commits (simulated: nothing leaves)."""
+    from enrollment.tasks import notification_deliver
+
+    notification = Notification.objects.create(customer=customer, kind=kind, channel=channel,
+                                               recipient=customer.phone_masked, text=str(text))
+    transaction.on_commit(lambda: notification_deliver.delay(notification.pk))
+    return notification
+
+
+def notification_deliver_one(*, notification_id: int) -> bool:
+    """Marks the message delivered; True only the first time."""
+    return bool(Notification.objects.filter(pk=notification_id, delivered_at__isnull=True)
+                .update(delivered_at=timezone.now()))
+
+
+def customer_identity_verify(*, customer: Customer, rrn_or_business_number: str,
+                             channel: str = "web") -> None:
+    """Checks the customer's RRN (or business registration number). A wrong number counts as
+    a wrong entry; the message never says which fact was wrong."""
+    customer_ensure_active(customer=customer)
+    digits = "".join(ch for ch in (rrn_or_business_number or "") if ch.isdigit())
+    matches = False
+    if len(digits) == 13 and customer.rrn_hash:
+        matches = identity.rrn_hash(digits) == customer.rrn_hash
+    elif len(digits) == 10 and customer.business_number:
+        matches = digits == customer.business_number
+    if not matches:
+        wrong_entry_record(customer=customer, kind="identity", channel=channel)
+        raise WrongIdentity()
+
+
+def suspension_lift(*, customer: Customer, actor, channel: str, detail: dict) -> None:
+    """Ends a suspension (a teller after an ID check, or online for dormancy) and restarts
+    the counters and the dormancy clock."""
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not locked.suspension:
+            return
+        reason = locked.suspension
+        now = timezone.now()
+        Customer.objects.filter(pk=locked.pk).update(
+            suspension="", suspended_at=None, wrong_entries=0, last_used_at=now,
+            dormancy_notice_at=None)
+        audit_record(event="suspension_lifted", actor=actor, subject=f"customer:{locked.pk}",
+                     channel=channel, detail={"reason": reason, **detail})
+    customer.refresh_from_db()
+
+
+def dormancy_lift_online(*, customer: Customer, actor_channel: str) -> None:
+    """The certificate center calls this after checking the joint certificate and the
+    security medium: lifts a dormancy suspension (and only that one)."""
+    if customer.suspension != Customer.Suspension.DORMANT:
+        raise NotDormant()
+    suspension_lift(customer=customer, actor=customer.user, channel=actor_channel,
+                    detail={"by": "online"})
+
+
 def customer_login(*, request, user_id: str, password: str, channel: str) -> User:
-    """Checks a customer's user ID and password; staff use the counter site."""
+    """Checks a customer's user ID and password; staff use the counter site. A wrong password
+    of a known customer counts as a wrong entry; a suspended customer is told why."""
+    ip = client_ip(request)
     user = authenticate(request, username=user_id, password=password)
     if user is None or not user.is_customer:
         # Recorded and committed before refusing: a failure must leave its trace.
-        audit_record(event="login_failed", subject=user_id[:128], channel=channel,
-                     ip=client_ip(request))
+        audit_record(event="login_failed", subject=user_id[:128], channel=channel, ip=ip)
+        known = Customer.objects.filter(user__username=user_id, user__is_active=True).first()
+        if known is not None and user is None:
+            count = wrong_entry_record(customer=known, kind="login_password", channel=channel,
+                                       ip=ip)
+            customer_ensure_active(customer=known)
+            left = policy.WRONG_ENTRY_LIMIT - count
+            raise LoginFailed(_("The user ID or password is not correct. After %(left)d more "
+                                "wrong entries internet banking is suspended.")
+                              % {"left": left}, attempts_left=left)
         raise LoginFailed()
-    audit_record(event="login", actor=user, subject=user.username, channel=channel,
-                 ip=client_ip(request))
+    customer_ensure_active(customer=user.customer)
+    wrong_entries_reset(customer=user.customer)
+    customer_mark_used(customer=user.customer)
+    audit_record(event="login", actor=user, subject=user.username, channel=channel, ip=ip)
     return user
 
 
