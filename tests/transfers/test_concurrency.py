@@ -1,0 +1,197 @@
+"""Real threads on PostgreSQL: money is conserved, limits hold together, no deadlock."""
+
+import random
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Sum
+
+from accounts.models import Account, JournalEntry
+from enrollment.models import Customer
+from postbank.errors import PostbankError
+from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
+from tests.transfers.conftest import card_holder
+from transfers.models import DailyUsage, Transfer
+from transfers.services import transfer_execute, transfer_prepare
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pg]
+
+
+def run_threads(count, work):
+    """Runs `work(index)` in `count` threads started together; returns what each raised."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def target(index):
+        try:
+            barrier.wait()
+            outcomes[index] = work(index)
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def execute(holder, transfer):
+    challenge_id, answer = holder.answer()
+    return transfer_execute(
+        customer=holder.customer,
+        transfer=transfer,
+        account_password=ACCOUNT_PASSWORD,
+        challenge_id=challenge_id,
+        security_answer=answer,
+    )
+
+
+def deposit_total() -> int:
+    return Account.objects.aggregate(total=Sum("balance"))["total"]
+
+
+def test_200_concurrent_transfers_among_20_accounts_conserve_money_and_limits():
+    holders = []
+    for index in range(20):
+        holder = card_holder(name=f"동시{index}", own_limit_per_day=120_000)
+        holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+        holders.append(holder)
+    rng = random.Random(20261123)
+    plan = []
+    for _ in range(200):
+        source, target = rng.sample(holders, 2)
+        plan.append((source, target, rng.randrange(1_000, 40_001)))
+    prepared = [
+        transfer_prepare(
+            customer=s.customer,
+            from_number=s.account.number,
+            bank_code="071",
+            account_number=t.account.number,
+            amount=a,
+        )
+        for s, t, a in plan
+    ]
+    before = deposit_total()
+    work = list(zip(plan, prepared, strict=True))
+
+    def worker(index):
+        results = []
+        for (source, _target, _amount), transfer in work[index::8]:
+            try:
+                results.append(execute(source, transfer).status)
+            except PostbankError as exc:
+                results.append(exc.code)
+        return results
+
+    outcomes = run_threads(8, worker)
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    assert not errors, errors
+    codes = Counter(code for result in outcomes for code in result)
+    assert set(codes) <= {"completed", "insufficient_funds", "daily_limit_exceeded"}
+    assert codes["completed"] >= 50
+    assert sum(codes.values()) == 200
+    assert deposit_total() == before
+    assert not Account.objects.filter(balance__lt=0).exists()
+    completed = Transfer.objects.filter(status="completed")
+    assert completed.count() == codes["completed"]
+    assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == codes["completed"]
+    for holder in holders:
+        sent = completed.filter(customer=holder.customer).aggregate(s=Sum("amount"))["s"] or 0
+        usage = DailyUsage.objects.filter(customer=holder.customer).first()
+        assert (usage.used if usage else 0) == sent
+        assert sent <= 120_000
+        received = completed.filter(to_account=holder.account).aggregate(s=Sum("amount"))["s"] or 0
+        assert Account.objects.get(pk=holder.account.pk).balance == 100_000 - sent + received
+
+
+def test_daily_limit_race_lets_exactly_one_through():
+    holder = card_holder(name="경합", own_limit_per_day=1_000_000)
+    holder.account = AccountFactory(owner=holder.customer, balance=5_000_000)
+    target = AccountFactory(balance=0)
+    transfers = [
+        transfer_prepare(
+            customer=holder.customer,
+            from_number=holder.account.number,
+            bank_code="071",
+            account_number=target.number,
+            amount=600_000,
+        )
+        for _ in range(2)
+    ]
+    outcomes = run_threads(2, lambda i: execute(holder, transfers[i]).status)
+    assert sorted(o if isinstance(o, str) else o.code for o in outcomes) == [
+        "completed",
+        "daily_limit_exceeded",
+    ]
+    assert Account.objects.get(pk=target.pk).balance == 600_000
+    assert Account.objects.get(pk=holder.account.pk).balance == 4_400_000
+    assert DailyUsage.objects.get(customer=holder.customer).used == 600_000
+
+
+def test_opposite_direction_transfers_never_deadlock():
+    a, b = card_holder(name="갑"), card_holder(name="을")
+    a.account = AccountFactory(owner=a.customer, balance=1_000_000)
+    b.account = AccountFactory(owner=b.customer, balance=1_000_000)
+    plans = []
+    for index in range(40):
+        source, target = (a, b) if index % 2 else (b, a)
+        plans.append(
+            (
+                source,
+                transfer_prepare(
+                    customer=source.customer,
+                    from_number=source.account.number,
+                    bank_code="071",
+                    account_number=target.account.number,
+                    amount=1_000 + index,
+                ),
+            )
+        )
+
+    def worker(index):
+        return [execute(source, transfer).status for source, transfer in plans[index::4]]
+
+    outcomes = run_threads(4, worker)
+    assert all(isinstance(o, list) and set(o) == {"completed"} for o in outcomes), outcomes
+    assert (
+        Account.objects.get(pk=a.account.pk).balance + Account.objects.get(pk=b.account.pk).balance
+    ) == 2_000_000
+    sent_by_a = sum(1_000 + i for i in range(40) if i % 2)
+    sent_by_b = sum(1_000 + i for i in range(40) if not i % 2)
+    assert Account.objects.get(pk=a.account.pk).balance == 1_000_000 - sent_by_a + sent_by_b
+
+
+def test_a_double_click_moves_the_money_once_and_counts_no_wrong_entry():
+    holder = card_holder(name="더블클릭")
+    holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+    target = AccountFactory(balance=0)
+    transfer = transfer_prepare(
+        customer=holder.customer,
+        from_number=holder.account.number,
+        bank_code="071",
+        account_number=target.number,
+        amount=30_000,
+    )
+    challenge_id, answer = holder.answer()
+
+    def click(_index):
+        return transfer_execute(
+            customer=Customer.objects.get(pk=holder.customer.pk),
+            transfer=Transfer.objects.get(pk=transfer.pk),
+            account_password=ACCOUNT_PASSWORD,
+            challenge_id=challenge_id,
+            security_answer=answer,
+        ).status
+
+    assert run_threads(2, click) == ["completed", "completed"]
+    assert Account.objects.get(pk=target.pk).balance == 30_000
+    assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == 1
+    assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
+    assert connection.vendor == "postgresql"

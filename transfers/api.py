@@ -1,0 +1,318 @@
+"""Transfer API (/api/v1/transfers/...): thin doors onto transfers.services.
+
+Money moves in two calls, like the pages: POST /transfers/ (with an Idempotency-Key
+header) runs the recipient inquiry and answers the holder's name, the fee and the order
+bytes to sign; POST /transfers/{id}/confirm/ with the account password, the security
+medium answer (and the signature) executes it once.
+"""
+
+import base64
+import binascii
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from postbank import policy
+from postbank.audit import channel_of, client_ip
+from postbank.errors import InvalidInput, Refused
+from transfers.models import Transfer
+from transfers.selectors import (
+    RESULT_STATUSES,
+    transfer_get_for_customer,
+    transfer_search_clean,
+    transfers_search,
+)
+from transfers.services import (
+    recipient_inquiry,
+    transfer_execute,
+    transfer_order_bytes,
+    transfer_prepare,
+)
+
+PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a `code`.")
+
+
+def _customer(request):
+    customer = getattr(request.user, "customer", None)
+    if customer is None:
+        raise Http404
+    return customer
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+    kind = serializers.CharField()
+    from_account = serializers.CharField(source="from_account.formatted_number")
+    bank_code = serializers.CharField(source="to_bank_code")
+    bank_name = serializers.CharField()
+    account_number = serializers.CharField(source="formatted_to_number")
+    recipient_name = serializers.CharField()
+    amount = serializers.IntegerField()
+    fee = serializers.IntegerField()
+    sender_memo = serializers.CharField()
+    recipient_memo = serializers.CharField()
+    failure_code = serializers.CharField()
+    failure_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    executed_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class PreparedTransferOutputSerializer(TransferOutputSerializer):
+    order = serializers.SerializerMethodField(
+        help_text="Base64 of the canonical transfer order to sign with the joint certificate."
+    )
+
+    def get_order(self, transfer) -> str:
+        return base64.b64encode(transfer_order_bytes(transfer=transfer)).decode()
+
+
+class TransferInputSerializer(serializers.Serializer):
+    from_account = serializers.CharField(max_length=20)
+    bank_code = serializers.CharField(max_length=3, help_text="071 Post Office or another bank.")
+    account_number = serializers.CharField(max_length=20)
+    amount = serializers.JSONField(help_text="Whole won: an integer or a text of digits.")
+    sender_memo = serializers.CharField(
+        max_length=policy.TRANSFER_MEMO_MAX, required=False, allow_blank=True, default=""
+    )
+    recipient_memo = serializers.CharField(
+        max_length=policy.TRANSFER_MEMO_MAX, required=False, allow_blank=True, default=""
+    )
+
+
+class RecipientInquiryApi(APIView):
+    """Recipient inquiry: the holder's name and the fee, before anything is prepared."""
+
+    class RecipientInquiryInputSerializer(serializers.Serializer):
+        from_account = serializers.CharField(max_length=20)
+        bank_code = serializers.CharField(max_length=3)
+        account_number = serializers.CharField(max_length=20)
+
+    class RecipientInquiryOutputSerializer(serializers.Serializer):
+        kind = serializers.CharField()
+        bank_code = serializers.CharField()
+        account_number = serializers.CharField()
+        recipient_name = serializers.CharField()
+        fee = serializers.IntegerField()
+
+    @extend_schema(
+        request=RecipientInquiryInputSerializer,
+        responses={200: RecipientInquiryOutputSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        operation_id="transfers_recipient_inquiry",
+    )
+    def post(self, request):
+        data = self.RecipientInquiryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recipient = recipient_inquiry(
+            customer=_customer(request),
+            from_number=data.validated_data["from_account"],
+            bank_code=data.validated_data["bank_code"],
+            account_number=data.validated_data["account_number"],
+        )
+        return Response(
+            {
+                "kind": recipient.kind,
+                "bank_code": recipient.bank_code,
+                "account_number": recipient.number,
+                "recipient_name": recipient.name,
+                "fee": recipient.fee,
+            }
+        )
+
+
+class TransferPrepareApi(APIView):
+    """Prepares a transfer (recipient inquiry included). A repeat with the same
+    Idempotency-Key returns the first transfer; the same key with another body is refused."""
+
+    @extend_schema(
+        request=TransferInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="8 to 64 characters.",
+            )
+        ],
+        responses={
+            201: PreparedTransferOutputSerializer,
+            200: PreparedTransferOutputSerializer,
+            400: PROBLEM,
+            404: PROBLEM,
+            409: PROBLEM,
+            422: PROBLEM,
+        },
+        operation_id="transfers_prepare",
+    )
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            raise InvalidInput(
+                code="idempotency_key_required", message="Send an Idempotency-Key header."
+            )
+        data = TransferInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = _customer(request)
+        replay = Transfer.objects.filter(customer=customer, idempotency_key=key).exists()
+        transfer = transfer_prepare(
+            customer=customer,
+            idempotency_key=key,
+            channel=channel_of(request),
+            from_number=data.validated_data["from_account"],
+            bank_code=data.validated_data["bank_code"],
+            account_number=data.validated_data["account_number"],
+            amount=data.validated_data["amount"],
+            sender_memo=data.validated_data["sender_memo"],
+            recipient_memo=data.validated_data["recipient_memo"],
+        )
+        response = Response(
+            PreparedTransferOutputSerializer(transfer).data, status=200 if replay else 201
+        )
+        if replay:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class TransferChallengeApi(APIView):
+    """The security medium challenge for confirming a prepared transfer: for a security card
+    the two code numbers to answer (first two digits of one, last two of the other) and a
+    single-use challenge id; for an OTP only the kind."""
+
+    class TransferChallengeOutputSerializer(serializers.Serializer):
+        kind = serializers.CharField()
+        challenge_id = serializers.CharField(allow_null=True)
+        first_index = serializers.IntegerField(allow_null=True)
+        second_index = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(
+        request=None,
+        responses={200: TransferChallengeOutputSerializer, 404: PROBLEM, 409: PROBLEM},
+        operation_id="transfers_challenge",
+    )
+    def post(self, request, public_id):
+        from enrollment.security import security_challenge_issue
+
+        customer = _customer(request)
+        transfer_get_for_customer(customer=customer, public_id=public_id)
+        challenge = security_challenge_issue(customer=customer)
+        return Response(
+            {
+                "kind": challenge.kind,
+                "challenge_id": challenge.id,
+                "first_index": challenge.first_index,
+                "second_index": challenge.second_index,
+            }
+        )
+
+
+class TransferConfirmApi(APIView):
+    """Confirms a prepared transfer with the account password and the security medium;
+    the money moves once. Repeating it returns the first result."""
+
+    class TransferConfirmInputSerializer(serializers.Serializer):
+        account_password = serializers.CharField(max_length=4, trim_whitespace=False)
+        challenge_id = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, allow_null=True, default=None
+        )
+        security_answer = serializers.CharField(max_length=8)
+        signature = serializers.CharField(
+            required=False, allow_blank=True, default="", help_text="Base64 signature over `order`."
+        )
+
+    @extend_schema(
+        request=TransferConfirmInputSerializer,
+        responses={
+            200: TransferOutputSerializer,
+            400: PROBLEM,
+            403: PROBLEM,
+            404: PROBLEM,
+            409: PROBLEM,
+        },
+        operation_id="transfers_confirm",
+    )
+    def post(self, request, public_id):
+        customer = _customer(request)
+        transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
+        data = self.TransferConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            signature = base64.b64decode(data.validated_data["signature"], validate=True)
+        except binascii.Error as exc:
+            raise InvalidInput(
+                code="invalid_signature_encoding", message="The signature is not valid base64."
+            ) from exc
+        transfer = transfer_execute(
+            customer=customer,
+            transfer=transfer,
+            account_password=data.validated_data["account_password"],
+            challenge_id=data.validated_data["challenge_id"] or None,
+            security_answer=data.validated_data["security_answer"],
+            signature=signature or None,
+            channel=channel_of(request),
+            ip=client_ip(request),
+        )
+        if (
+            transfer.status in (Transfer.Status.FAILED, Transfer.Status.EXPIRED)
+            and not transfer.moved_money
+        ):
+            # The first answer was this refusal; a repeat gives the same one.
+            raise Refused(transfer.failure_reason, code=transfer.failure_code)
+        return Response(TransferOutputSerializer(transfer).data)
+
+
+class TransferSearchApi(APIView):
+    """Transfer results by period (KST dates), status and recipient (name or number)."""
+
+    class TransferSearchQuerySerializer(serializers.Serializer):
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+        status = serializers.ChoiceField(choices=RESULT_STATUSES, required=False)
+        recipient = serializers.CharField(max_length=100, required=False)
+        page = serializers.IntegerField(min_value=1, required=False, default=1)
+
+    class TransferSearchOutputSerializer(serializers.Serializer):
+        count = serializers.IntegerField()
+        page = serializers.IntegerField()
+        results = TransferOutputSerializer(many=True)
+
+    @extend_schema(
+        parameters=[TransferSearchQuerySerializer],
+        responses={200: TransferSearchOutputSerializer, 400: PROBLEM},
+        operation_id="transfers_search",
+    )
+    def get(self, request):
+        query = self.TransferSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        search = transfer_search_clean(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            status=data.get("status", ""),
+            recipient=data.get("recipient", ""),
+        )
+        transfers = transfers_search(customer=_customer(request), search=search)
+        size = policy.TRANSFER_PAGE_SIZE
+        start = (data["page"] - 1) * size
+        return Response(
+            {
+                "count": transfers.count(),
+                "page": data["page"],
+                "results": TransferOutputSerializer(
+                    transfers[start : start + size], many=True
+                ).data,
+            }
+        )
+
+
+class TransferDetailApi(APIView):
+    @extend_schema(
+        responses={200: TransferOutputSerializer, 404: PROBLEM}, operation_id="transfers_detail"
+    )
+    def get(self, request, public_id):
+        transfer = transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+        return Response(TransferOutputSerializer(transfer).data)

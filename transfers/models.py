@@ -1,0 +1,256 @@
+"""Real-time transfers, the simulated clearing house and the daily usage behind limits.
+
+A transfer row is created by the recipient inquiry (status `prepared`, valid for
+policy.TRANSFER_PREPARED_TTL) and moves money once, when the customer confirms it. The row
+doubles as the idempotency record: (customer, idempotency_key) is unique and the request
+fingerprint tells a replay from a different request under the same key.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.numbers import account_number_format
+from postbank import policy
+
+BANK_CHOICES = [(policy.BANK_CODE, _("Post Office")), *sorted(policy.OTHER_BANKS.items())]
+
+
+def bank_name(code: str) -> str:
+    if code == policy.BANK_CODE:
+        return str(_("Post Office"))
+    return policy.OTHER_BANKS.get(code, code)
+
+
+class ClearingHouseAccount(models.Model):
+    """An account at another bank, as the simulated clearing house knows it.
+
+    Operators edit the directory on the counter site and choose what the other bank answers
+    when a transfer settles: accept, reject with a reason, or never answer (time out).
+    """
+
+    class Outcome(models.TextChoices):
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Reject")
+        TIMEOUT = "timeout", _("Time out (no answer)")
+
+    bank_code = models.CharField(
+        _("bank"), max_length=3, choices=sorted(policy.OTHER_BANKS.items())
+    )
+    number = models.CharField(
+        _("account number"), max_length=16, help_text=_("Digits only, 10 to 16.")
+    )
+    holder_name = models.CharField(_("holder name"), max_length=100)
+    outcome = models.CharField(
+        _("settlement outcome"), max_length=8, choices=Outcome.choices, default=Outcome.ACCEPT
+    )
+    reject_reason = models.CharField(
+        _("rejection reason"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown to the customer, e.g. account closed."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("clearing house account")
+        verbose_name_plural = _("clearing house directory")
+        ordering = ["bank_code", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank_code", "number"], name="clearing_account_bank_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{10,16}$"), name="clearing_account_number_digits"
+            ),
+            models.CheckConstraint(
+                condition=~Q(bank_code=policy.BANK_CODE), name="clearing_account_other_bank"
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="reject") | ~Q(reject_reason=""),
+                name="clearing_account_reject_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{bank_name(self.bank_code)} {self.number} {self.holder_name}"
+
+
+class Transfer(models.Model):
+    class Kind(models.TextChoices):
+        OWN = "own", _("Between my accounts")
+        POSTOFFICE = "postoffice", _("Another Post Office account")
+        INTERBANK = "interbank", _("Another bank")
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", _("Awaiting confirmation")
+        SETTLING = "settling", _("Being settled with the other bank")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Not confirmed in time")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "enrollment.Customer",
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        verbose_name=_("customer"),
+    )
+    from_account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+        verbose_name=_("from account"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    to_bank_code = models.CharField(_("bank"), max_length=3, choices=BANK_CHOICES)
+    to_account_number = models.CharField(_("to account number"), max_length=16)
+    to_account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers_in",
+        verbose_name=_("to account (Post Office)"),
+    )
+    clearing_account = models.ForeignKey(
+        ClearingHouseAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        verbose_name=_("clearing house account"),
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=100)
+    amount = models.BigIntegerField(_("amount"))
+    fee = models.BigIntegerField(_("fee"), default=0)
+    sender_memo = models.CharField(_("memo on my statement"), max_length=20, blank=True)
+    recipient_memo = models.CharField(
+        _("memo on the recipient's statement"), max_length=20, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREPARED, db_index=True
+    )
+    failure_code = models.CharField(_("failure code"), max_length=40, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, default="web")
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    business_date = models.DateField(_("business date (KST)"), null=True, blank=True)
+    entry = models.OneToOneField(
+        "accounts.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfer",
+        verbose_name=_("journal entry"),
+    )
+    reversal_entry = models.OneToOneField(
+        "accounts.JournalEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_transfer",
+        verbose_name=_("reversal entry"),
+    )
+    # The signed transfer order (the certificate center makes it required).
+    signature = models.BinaryField(_("signature"), null=True, blank=True)
+    signer_certificate_serial = models.CharField(
+        _("signer certificate serial"), max_length=64, blank=True
+    )
+    settlement_attempts = models.PositiveSmallIntegerField(_("settlement attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    executed_at = models.DateTimeField(_("executed"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"], name="transfer_idempotency_key_per_customer"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="transfer_fee_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(to_account=F("from_account")), name="transfer_not_to_itself"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="interbank", to_account__isnull=True, clearing_account__isnull=False)
+                    | (
+                        ~Q(kind="interbank")
+                        & Q(to_account__isnull=False, clearing_account__isnull=True)
+                    )
+                ),
+                name="transfer_destination_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["prepared", "expired"])
+                | Q(entry__isnull=False)
+                | Q(status="failed"),
+                name="transfer_moved_money_has_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed")
+                | Q(entry__isnull=False, reversal_entry__isnull=True),
+                name="transfer_completed_not_reversed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-created_at", "-id"], name="transfer_search"),
+            models.Index(
+                fields=["status", "executed_at"],
+                name="transfer_settling",
+                condition=Q(status="settling"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.amount:,}"
+
+    @property
+    def bank_name(self) -> str:
+        return bank_name(self.to_bank_code)
+
+    @property
+    def formatted_to_number(self) -> str:
+        if self.to_bank_code == policy.BANK_CODE and len(self.to_account_number) == 14:
+            return account_number_format(self.to_account_number)
+        return self.to_account_number
+
+    @property
+    def total(self) -> int:
+        return self.amount + self.fee
+
+    @property
+    def moved_money(self) -> bool:
+        return self.entry_id is not None
+
+
+class DailyUsage(models.Model):
+    """What a customer has transferred on one KST day, across every channel.
+
+    The row is locked (SELECT ... FOR UPDATE) in the transaction that moves the money, so
+    two concurrent transfers of one customer check the daily limit one after the other.
+    """
+
+    customer = models.ForeignKey(
+        "enrollment.Customer", on_delete=models.PROTECT, related_name="transfer_usage"
+    )
+    day = models.DateField(_("day (KST)"))
+    used = models.BigIntegerField(_("transferred"), default=0)
+
+    class Meta:
+        verbose_name = _("daily transfer usage")
+        verbose_name_plural = _("daily transfer usage")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "day"], name="daily_usage_per_day"),
+            models.CheckConstraint(condition=Q(used__gte=0), name="daily_usage_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.day} {self.used:,}"

@@ -1,0 +1,88 @@
+"""Owner-scoped reads of transfers: another customer's transfer answers like a missing one."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import Customer
+from postbank import policy
+from postbank.errors import InvalidInput
+from transfers.models import Transfer
+from transfers.services import KST, TransferNotFound, kst_today
+
+# What the customer searches: transfers that were confirmed (prepared and expired
+# inquiries never moved money and are not results).
+RESULT_STATUSES = [Transfer.Status.SETTLING, Transfer.Status.COMPLETED, Transfer.Status.FAILED]
+
+
+def transfer_get_for_customer(*, customer: Customer, public_id) -> Transfer:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as exc:
+        raise TransferNotFound() from exc
+    transfer = (
+        Transfer.objects.select_related("from_account", "to_account", "customer")
+        .filter(customer=customer, public_id=key)
+        .first()
+    )
+    if transfer is None:
+        raise TransferNotFound()
+    return transfer
+
+
+@dataclass(frozen=True)
+class TransferSearch:
+    date_from: date
+    date_to: date
+    status: str = ""
+    recipient: str = ""
+
+
+def transfer_search_clean(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: str = "",
+    recipient: str = "",
+) -> TransferSearch:
+    """Defaults to the last month (KST); the period is at most one year, both ends in."""
+    today = kst_today()
+    date_to = date_to or today
+    date_from = date_from or date_to - timedelta(days=30)
+    if date_from > date_to:
+        raise InvalidInput(
+            _("The start date is after the end date."), code="invalid_period", field="date_from"
+        )
+    if (date_to - date_from).days + 1 > policy.TRANSFER_SEARCH_MAX_DAYS:
+        raise InvalidInput(
+            _("A search covers at most one year."), code="invalid_period", field="date_from"
+        )
+    status = (status or "").strip()
+    if status and status not in RESULT_STATUSES:
+        raise InvalidInput(_("Unknown status."), code="invalid_status", field="status")
+    return TransferSearch(
+        date_from=date_from,
+        date_to=date_to,
+        status=status,
+        recipient=(recipient or "").strip()[:100],
+    )
+
+
+def transfers_search(*, customer: Customer, search: TransferSearch) -> QuerySet[Transfer]:
+    start = datetime.combine(search.date_from, time.min, tzinfo=KST)
+    end = datetime.combine(search.date_to + timedelta(days=1), time.min, tzinfo=KST)
+    transfers = Transfer.objects.select_related("from_account").filter(
+        customer=customer, status__in=RESULT_STATUSES, created_at__gte=start, created_at__lt=end
+    )
+    if search.status:
+        transfers = transfers.filter(status=search.status)
+    if search.recipient:
+        digits = search.recipient.replace("-", "")
+        match = Q(recipient_name__icontains=search.recipient)
+        if digits.isdigit():
+            match |= Q(to_account_number__contains=digits)
+        transfers = transfers.filter(match)
+    return transfers.order_by("-created_at", "-id")

@@ -1,0 +1,661 @@
+"""Real-time transfers: recipient inquiry, prepare, execute, settle with the clearing house.
+
+Order of locks in every transaction that moves money here: the transfer row, then the
+sending customer's daily usage row, then deposit accounts in primary-key order
+(accounts.services.accounts_lock). One order everywhere means no deadlock cycle.
+Secrets (account password, security code) are checked before the money transaction: a
+wrong entry is counted durably by enrollment and must survive the refusal.
+"""
+
+import hashlib
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from accounts.numbers import account_number_clean
+from accounts.selectors import account_get_for_customer
+from accounts.services import (
+    AccountNotActive,
+    Line,
+    account_password_verify,
+    accounts_lock,
+    entry_post,
+    entry_reverse,
+)
+from enrollment.models import Customer
+from enrollment.services import customer_ensure_active
+from postbank import policy
+from postbank.audit import audit_record
+from postbank.errors import InvalidInput, NotFound, PostbankError, Refused
+from postbank.money import format_won, parse_won
+from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
+
+KST = ZoneInfo("Asia/Seoul")
+_OTHER_BANK_NUMBER = re.compile(r"^[0-9]{10,16}$")
+_CONFIRM_LOCK_SECONDS = 15
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
+
+
+class UnknownBank(InvalidInput):
+    code = "unknown_bank"
+    title = _("Unknown bank code.")
+
+
+class RecipientNotFound(InvalidInput):
+    code = "recipient_not_found"
+    title = _("No account with this number at the chosen bank.")
+
+
+class SameAccount(InvalidInput):
+    code = "same_account"
+    title = _("The source and the destination are the same account.")
+
+
+class RecipientNotActive(Refused):
+    code = "recipient_account_not_active"
+    title = _("The destination account is frozen or closed.")
+
+
+class TransferLimitExceeded(Refused):
+    code = "transfer_limit_exceeded"
+    title = _("The amount is above your per-transfer limit.")
+
+
+class DailyLimitExceeded(Refused):
+    code = "daily_limit_exceeded"
+    title = _("The amount is above what is left of your daily transfer limit.")
+
+
+class IdempotencyKeyReused(PostbankError):
+    code = "idempotency_key_reused"
+    status = 422
+    title = _("This idempotency key was already used for a different request.")
+
+
+class TransferExpired(Refused):
+    code = "transfer_expired"
+    title = _("The transfer was not confirmed in time. Please start again.")
+
+
+class TransferInProgress(Refused):
+    code = "transfer_in_progress"
+    title = _("This transfer is already being confirmed.")
+
+
+class TransferNotFound(NotFound):
+    code = "transfer_not_found"
+    title = _("No such transfer.")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: str
+    bank_code: str
+    number: str
+    name: str
+    fee: int
+    to_account: Account | None = None
+    clearing_account: ClearingHouseAccount | None = None
+
+
+def kst_today(now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(KST).date()
+
+
+def limits_for(customer: Customer) -> tuple[int, int]:
+    """(per transfer, per day) in won for this customer."""
+    # enrollment.services.customer_limits is enrollment's contract (grade, minor, own limits).
+    from enrollment.services import customer_limits
+
+    return customer_limits(customer=customer)
+
+
+def _source_account(*, customer: Customer, number: str) -> Account:
+    source = account_get_for_customer(customer=customer, number=number)
+    if source.status != Account.Status.ACTIVE:
+        raise AccountNotActive(account=source.formatted_number)
+    return source
+
+
+def recipient_inquiry(
+    *, customer: Customer, from_number: str, bank_code: str, account_number: str
+) -> Recipient:
+    """Who holds the destination account, and the fee: refused before any money moves if
+    the bank or account is unknown, the destination is the source, or it cannot receive."""
+    customer_ensure_active(customer=customer)
+    source = _source_account(customer=customer, number=from_number)
+    bank_code = (bank_code or "").strip()
+    if bank_code == policy.BANK_CODE:
+        digits = account_number_clean(account_number)
+        target = Account.objects.select_related("owner").filter(number=digits).first()
+        if target is None:
+            raise RecipientNotFound(field="account_number")
+        if target.pk == source.pk:
+            raise SameAccount(field="account_number")
+        if target.status != Account.Status.ACTIVE:
+            raise RecipientNotActive(field="account_number")
+        kind = Transfer.Kind.OWN if target.owner_id == customer.pk else Transfer.Kind.POSTOFFICE
+        return Recipient(
+            kind=kind,
+            bank_code=bank_code,
+            number=digits,
+            name=target.owner.name,
+            fee=policy.TRANSFER_FEE_WON[kind],
+            to_account=target,
+        )
+    if bank_code not in policy.OTHER_BANKS:
+        raise UnknownBank(field="bank_code")
+    digits = (account_number or "").strip().replace("-", "")
+    if not _OTHER_BANK_NUMBER.match(digits):
+        raise InvalidInput(
+            _("An account number at another bank has 10 to 16 digits."),
+            code="invalid_account_number",
+            field="account_number",
+        )
+    entry = ClearingHouseAccount.objects.filter(bank_code=bank_code, number=digits).first()
+    if entry is None:
+        raise RecipientNotFound(field="account_number")
+    kind = Transfer.Kind.INTERBANK
+    return Recipient(
+        kind=kind,
+        bank_code=bank_code,
+        number=digits,
+        name=entry.holder_name,
+        fee=policy.TRANSFER_FEE_WON[kind],
+        clearing_account=entry,
+    )
+
+
+def _memo(value: str | None, field: str) -> str:
+    text = (value or "").strip()
+    if len(text) > policy.TRANSFER_MEMO_MAX:
+        raise InvalidInput(
+            gettext("A memo has at most %(max)d characters.") % {"max": policy.TRANSFER_MEMO_MAX},
+            code="invalid_memo",
+            field=field,
+        )
+    return text
+
+
+def request_fingerprint(
+    *,
+    from_number: str,
+    bank_code: str,
+    account_number: str,
+    amount,
+    sender_memo: str = "",
+    recipient_memo: str = "",
+) -> str:
+    """What makes two requests "the same" for an idempotency key (secrets left out)."""
+    canonical = json.dumps(
+        {
+            "from": str(from_number or "").strip().replace("-", ""),
+            "bank": str(bank_code or "").strip(),
+            "to": str(account_number or "").strip().replace("-", ""),
+            "amount": str(amount).strip().replace(",", ""),
+            "sender_memo": (sender_memo or "").strip(),
+            "recipient_memo": (recipient_memo or "").strip(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _limit_message(*, per_transfer: int, per_day: int, used: int, amount: int) -> tuple:
+    left = max(per_day - used, 0)
+    if amount > per_transfer:
+        return TransferLimitExceeded(
+            gettext(
+                "Your limit is %(limit)s won per transfer; %(left)s won of your daily "
+                "limit is left today."
+            )
+            % {"limit": format_won(per_transfer), "left": format_won(left)},
+            limit=per_transfer,
+            daily_limit=per_day,
+            remaining_today=left,
+        )
+    if used + amount > per_day:
+        return DailyLimitExceeded(
+            gettext("Your daily limit is %(limit)s won; %(left)s won is left today.")
+            % {"limit": format_won(per_day), "left": format_won(left)},
+            limit=per_transfer,
+            daily_limit=per_day,
+            remaining_today=left,
+        )
+    return None
+
+
+def daily_usage_today(*, customer: Customer, now: datetime | None = None) -> int:
+    usage = DailyUsage.objects.filter(customer=customer, day=kst_today(now)).first()
+    return usage.used if usage else 0
+
+
+def transfer_prepare(
+    *,
+    customer: Customer,
+    from_number: str,
+    bank_code: str,
+    account_number: str,
+    amount,
+    sender_memo: str = "",
+    recipient_memo: str = "",
+    idempotency_key: str | None = None,
+    channel: str = "web",
+) -> Transfer:
+    """Validates the order and runs the recipient inquiry; returns a `prepared` transfer.
+
+    With an idempotency key already used by this customer: the same request returns the
+    transfer made the first time (whatever its state), a different one is refused.
+    """
+    fingerprint = request_fingerprint(
+        from_number=from_number,
+        bank_code=bank_code,
+        account_number=account_number,
+        amount=amount,
+        sender_memo=sender_memo,
+        recipient_memo=recipient_memo,
+    )
+    if idempotency_key is not None:
+        if not isinstance(idempotency_key, str) or not _IDEMPOTENCY_KEY.match(idempotency_key):
+            raise InvalidInput(
+                _("An idempotency key has 8 to 64 letters, digits or -_:."),
+                code="invalid_idempotency_key",
+                field="idempotency_key",
+            )
+        existing = _existing(customer=customer, key=idempotency_key, fingerprint=fingerprint)
+        if existing is not None:
+            return existing
+    customer_ensure_active(customer=customer)
+    won = parse_won(amount)
+    memos = (_memo(sender_memo, "sender_memo"), _memo(recipient_memo, "recipient_memo"))
+    recipient = recipient_inquiry(
+        customer=customer,
+        from_number=from_number,
+        bank_code=bank_code,
+        account_number=account_number,
+    )
+    per_transfer, per_day = limits_for(customer)
+    refusal = _limit_message(
+        per_transfer=per_transfer,
+        per_day=per_day,
+        amount=won,
+        used=daily_usage_today(customer=customer),
+    )
+    if refusal is not None:
+        raise refusal
+    source = account_get_for_customer(customer=customer, number=from_number)
+    transfer = Transfer(
+        customer=customer,
+        from_account=source,
+        kind=recipient.kind,
+        to_bank_code=recipient.bank_code,
+        to_account_number=recipient.number,
+        to_account=recipient.to_account,
+        clearing_account=recipient.clearing_account,
+        recipient_name=recipient.name,
+        amount=won,
+        fee=recipient.fee,
+        sender_memo=memos[0],
+        recipient_memo=memos[1],
+        channel=channel,
+        idempotency_key=idempotency_key or secrets.token_urlsafe(24),
+        request_fingerprint=fingerprint,
+    )
+    try:
+        with transaction.atomic():
+            transfer.save(force_insert=True)
+    except IntegrityError:
+        existing = _existing(
+            customer=customer, key=transfer.idempotency_key, fingerprint=fingerprint
+        )
+        if existing is None:
+            raise
+        return existing
+    return transfer
+
+
+def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | None:
+    existing = Transfer.objects.filter(customer=customer, idempotency_key=key).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(field="idempotency_key")
+    return existing
+
+
+def transfer_order_bytes(*, transfer: Transfer) -> bytes:
+    """The canonical transfer order the customer signs with the joint certificate."""
+    order = {
+        "transfer": str(transfer.public_id),
+        "from_bank": policy.BANK_CODE,
+        "from_account": transfer.from_account.number,
+        "to_bank": transfer.to_bank_code,
+        "to_account": transfer.to_account_number,
+        "recipient": transfer.recipient_name,
+        "amount": transfer.amount,
+        "fee": transfer.fee,
+        "currency": "KRW",
+        "sender_memo": transfer.sender_memo,
+        "recipient_memo": transfer.recipient_memo,
+        "prepared_at": transfer.created_at.astimezone(KST).isoformat(timespec="seconds"),
+    }
+    return json.dumps(order, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def transfer_is_expired(*, transfer: Transfer, now: datetime | None = None) -> bool:
+    return (
+        transfer.status == Transfer.Status.PREPARED
+        and (now or timezone.now()) - transfer.created_at > policy.TRANSFER_PREPARED_TTL
+    )
+
+
+def _security_verify(
+    *, customer: Customer, challenge_id: str | None, answer: str, channel: str
+) -> None:
+    # enrollment.security is enrollment's contract (security card challenge or OTP).
+    from enrollment.security import security_answer_verify
+
+    security_answer_verify(
+        customer=customer, challenge_id=challenge_id, answer=answer, channel=channel
+    )
+
+
+def transfer_execute(
+    *,
+    customer: Customer,
+    transfer: Transfer,
+    account_password: str,
+    challenge_id: str | None,
+    security_answer: str,
+    signature: bytes | None = None,
+    channel: str = "web",
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> Transfer:
+    """Confirms a prepared transfer and moves the money, once.
+
+    A transfer that is no longer `prepared` is returned as it is (a double click, a reload
+    or an API retry sees the first result). Limits, funds and account states are checked
+    inside the transaction that moves the money, with the rows locked; a refusal there
+    marks the transfer failed with the reason and moves nothing.
+    """
+    if transfer.customer_id != customer.pk:
+        raise TransferNotFound()
+    transfer.refresh_from_db()
+    if transfer.status != Transfer.Status.PREPARED:
+        return transfer
+    if transfer_is_expired(transfer=transfer, now=now):
+        _mark(
+            transfer,
+            status=Transfer.Status.EXPIRED,
+            code=TransferExpired.code,
+            reason=str(TransferExpired.title),
+        )
+        raise TransferExpired()
+    # One confirmation at a time per transfer: a double click must not spend the single-use
+    # security challenge twice (the second would count as a wrong entry).
+    lock = f"transfers:confirm:{transfer.pk}"
+    if not cache.add(lock, "1", timeout=_CONFIRM_LOCK_SECONDS):
+        return _first_result(transfer, lock)
+    try:
+        customer_ensure_active(customer=customer)
+        # The medium first: a right answer ends the run of wrong entries, so checking the
+        # password second means it can never erase a run of wrong security codes.
+        _security_verify(
+            customer=customer, challenge_id=challenge_id, answer=security_answer, channel=channel
+        )
+        account_password_verify(
+            customer=customer,
+            account=transfer.from_account,
+            password=account_password,
+            channel=channel,
+            ip=ip,
+        )
+        try:
+            executed = transfer_post(transfer_id=transfer.pk, signature=signature, now=now)
+        except Refused as exc:
+            _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
+            raise
+    finally:
+        cache.delete(lock)
+    _customer_mark_used(customer)
+    audit_record(
+        event="transfer_executed",
+        actor=customer.user,
+        subject=f"transfer:{executed.public_id}",
+        channel=channel,
+        ip=ip,
+        detail={"amount": executed.amount, "status": executed.status},
+    )
+    return executed
+
+
+def _first_result(transfer: Transfer, lock: str) -> Transfer:
+    """Waits for a confirmation already under way and returns what it produced."""
+    deadline = time.monotonic() + _CONFIRM_LOCK_SECONDS
+    while time.monotonic() < deadline:
+        transfer.refresh_from_db()
+        if transfer.status != Transfer.Status.PREPARED or cache.get(lock) is None:
+            break
+        time.sleep(0.05)
+    transfer.refresh_from_db()
+    if transfer.status == Transfer.Status.PREPARED:
+        raise TransferInProgress()
+    return transfer
+
+
+def _customer_mark_used(customer: Customer) -> None:
+    # enrollment.services.customer_mark_used is enrollment's contract (dormancy clock).
+    from enrollment import services as enrollment_services
+
+    mark = getattr(enrollment_services, "customer_mark_used", None)
+    if mark is not None:
+        mark(customer=customer)
+
+
+def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
+    """Records a refusal on a transfer that moved no money (only if still prepared)."""
+    now = timezone.now()
+    Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PREPARED).update(
+        status=status, failure_code=code, failure_reason=reason[:200], finished_at=now
+    )
+    transfer.refresh_from_db()
+
+
+def transfer_post(
+    *, transfer_id: int, signature: bytes | None, now: datetime | None = None
+) -> Transfer:
+    """Moves the money of a prepared transfer whose secrets were checked: one transaction,
+    rows locked, limits and funds checked under the locks, one balanced entry."""
+    now = now or timezone.now()
+    day = kst_today(now)
+    with transaction.atomic():
+        transfer = (
+            Transfer.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=transfer_id)
+        )
+        if transfer.status != Transfer.Status.PREPARED:
+            return transfer
+        customer = transfer.customer
+        DailyUsage.objects.bulk_create(
+            [DailyUsage(customer=customer, day=day)], ignore_conflicts=True
+        )
+        usage = DailyUsage.objects.select_for_update().get(customer=customer, day=day)
+        per_transfer, per_day = limits_for(customer)
+        refusal = _limit_message(
+            per_transfer=per_transfer, per_day=per_day, used=usage.used, amount=transfer.amount
+        )
+        if refusal is not None:
+            raise refusal
+        ids = [transfer.from_account_id]
+        if transfer.to_account_id:
+            ids.append(transfer.to_account_id)
+        locked = accounts_lock(ids=ids)
+        source = locked[transfer.from_account_id]
+        if source.owner_id != customer.pk:
+            raise TransferNotFound()
+        lines = [
+            Line(
+                amount=-transfer.total,
+                account=source,
+                counterparty=transfer.recipient_name,
+                memo=transfer.sender_memo or transfer.recipient_name,
+            )
+        ]
+        if transfer.to_account_id:
+            target = locked[transfer.to_account_id]
+            if target.status != Account.Status.ACTIVE:
+                raise RecipientNotActive()
+            lines.append(
+                Line(
+                    amount=transfer.amount,
+                    account=target,
+                    counterparty=customer.name,
+                    memo=transfer.recipient_memo or customer.name,
+                )
+            )
+        else:
+            lines.append(
+                Line(
+                    amount=transfer.amount,
+                    ledger="interbank_clearing",
+                    counterparty=transfer.recipient_name,
+                    memo=transfer.recipient_memo or customer.name,
+                )
+            )
+        if transfer.fee:
+            lines.append(
+                Line(amount=transfer.fee, ledger="fee_income", memo=gettext("Transfer fee"))
+            )
+        entry = entry_post(
+            kind=f"transfer_{transfer.kind}",
+            lines=lines,
+            memo=transfer.sender_memo,
+            reference=str(transfer.public_id),
+            locked=locked,
+        )
+        DailyUsage.objects.filter(pk=usage.pk).update(used=F("used") + transfer.amount)
+        transfer.entry = entry
+        transfer.business_date = day
+        transfer.executed_at = now
+        transfer.signature = signature
+        if transfer.kind == Transfer.Kind.INTERBANK:
+            transfer.status = Transfer.Status.SETTLING
+            transaction.on_commit(lambda: _queue_settlement(transfer.pk))
+        else:
+            transfer.status = Transfer.Status.COMPLETED
+            transfer.finished_at = now
+        transfer.save(
+            update_fields=[
+                "entry",
+                "business_date",
+                "executed_at",
+                "signature",
+                "status",
+                "finished_at",
+            ]
+        )
+    return transfer
+
+
+def _queue_settlement(transfer_id: int) -> None:
+    from transfers.tasks import transfer_settle_task
+
+    transfer_settle_task.delay(transfer_id)
+
+
+def transfer_settle(*, transfer_id: int, now: datetime | None = None) -> Transfer:
+    """Asks the clearing house about a transfer being settled (idempotent).
+
+    Accepted: completed. Rejected: reversed, failed with the other bank's reason. No answer:
+    left settling until policy.TRANSFER_SETTLEMENT_TIMEOUT after execution, then reversed
+    as timed out. A transfer no longer settling is returned unchanged.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        transfer = (
+            Transfer.objects.select_for_update(of=("self",))
+            .select_related("clearing_account")
+            .get(pk=transfer_id)
+        )
+        if transfer.status != Transfer.Status.SETTLING:
+            return transfer
+        transfer.settlement_attempts += 1
+        outcome = transfer.clearing_account.outcome
+        if outcome == ClearingHouseAccount.Outcome.ACCEPT:
+            transfer.status = Transfer.Status.COMPLETED
+            transfer.finished_at = now
+        elif outcome == ClearingHouseAccount.Outcome.REJECT:
+            _reverse(
+                transfer,
+                code="rejected_by_bank",
+                reason=transfer.clearing_account.reject_reason,
+                now=now,
+            )
+        elif now - transfer.executed_at >= policy.TRANSFER_SETTLEMENT_TIMEOUT:
+            _reverse(
+                transfer,
+                code="settlement_timeout",
+                reason=gettext("The other bank did not answer in time."),
+                now=now,
+            )
+        transfer.save(
+            update_fields=[
+                "settlement_attempts",
+                "status",
+                "finished_at",
+                "failure_code",
+                "failure_reason",
+                "reversal_entry",
+            ]
+        )
+    return transfer
+
+
+def _reverse(transfer: Transfer, *, code: str, reason: str, now: datetime) -> None:
+    DailyUsage.objects.filter(customer_id=transfer.customer_id, day=transfer.business_date).update(
+        used=F("used") - transfer.amount
+    )
+    transfer.reversal_entry = entry_reverse(
+        entry=transfer.entry, kind="transfer_reversal", memo=gettext("Transfer returned")
+    )
+    transfer.status = Transfer.Status.FAILED
+    transfer.failure_code = code
+    transfer.failure_reason = reason[:200]
+    transfer.finished_at = now
+
+
+def settlement_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The beat job: settles transfers the clearing house left hanging (a lost task or a
+    time-out) and expires inquiries never confirmed. Safe to run any number of times."""
+    now = now or timezone.now()
+    stuck = list(
+        Transfer.objects.filter(
+            status=Transfer.Status.SETTLING,
+            executed_at__lte=now - policy.TRANSFER_SETTLEMENT_TIMEOUT,
+        ).values_list("pk", flat=True)
+    )
+    settled = sum(
+        transfer_settle(transfer_id=pk, now=now).status != Transfer.Status.SETTLING for pk in stuck
+    )
+    expired = Transfer.objects.filter(
+        status=Transfer.Status.PREPARED, created_at__lt=now - policy.TRANSFER_PREPARED_TTL
+    ).update(
+        status=Transfer.Status.EXPIRED,
+        failure_code=TransferExpired.code,
+        failure_reason=str(TransferExpired.title)[:200],
+        finished_at=now,
+    )
+    return {"settled": settled, "expired": expired}

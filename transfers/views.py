@@ -1,0 +1,190 @@
+"""Transfer pages: enter → recipient inquiry and confirm → result; search, detail, print."""
+
+import base64
+import binascii
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.selectors import accounts_for_customer
+from postbank import policy
+from postbank.audit import client_ip
+from postbank.errors import InvalidInput, PostbankError
+from transfers.forms import ConfirmForm, SearchForm, TransferForm
+from transfers.models import Transfer
+from transfers.selectors import transfer_get_for_customer, transfer_search_clean, transfers_search
+from transfers.services import (
+    daily_usage_today,
+    limits_for,
+    transfer_execute,
+    transfer_is_expired,
+    transfer_order_bytes,
+    transfer_prepare,
+)
+
+
+def _customer(request):
+    customer = getattr(request.user, "customer", None)
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def _challenge(customer):
+    # enrollment.security is enrollment's contract (card challenge or OTP).
+    from enrollment.security import security_challenge_issue
+
+    return security_challenge_issue(customer=customer)
+
+
+@login_required
+@never_cache
+def transfer_new(request):
+    customer = _customer(request)
+    accounts = list(accounts_for_customer(customer=customer))
+    form = TransferForm(
+        request.POST or None,
+        accounts=accounts,
+        initial={"account_number": request.GET.get("to", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transfer = transfer_prepare(
+                customer=customer,
+                from_number=data["from_account"],
+                bank_code=data["bank_code"],
+                account_number=data["account_number"],
+                amount=data["amount"],
+                sender_memo=data["sender_memo"],
+                recipient_memo=data["recipient_memo"],
+                idempotency_key=data["form_token"],
+                channel="web",
+            )
+        except PostbankError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            return redirect("transfers:confirm", public_id=transfer.public_id)
+    per_transfer, per_day = limits_for(customer)
+    used = daily_usage_today(customer=customer)
+    return render(
+        request,
+        "transfers/new.html",
+        {
+            "form": form,
+            "accounts": accounts,
+            "per_transfer": per_transfer,
+            "per_day": per_day,
+            "left_today": max(per_day - used, 0),
+        },
+    )
+
+
+@sensitive_post_parameters("account_password", "security_answer")
+@login_required
+@never_cache
+def transfer_confirm(request, public_id):
+    customer = _customer(request)
+    transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
+    if transfer.status != Transfer.Status.PREPARED:
+        return redirect("transfers:detail", public_id=transfer.public_id)
+    form = ConfirmForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            signature = base64.b64decode(data["signature"], validate=True) or None
+        except binascii.Error:
+            signature = None
+            error = str(InvalidInput.title)
+        if not error:
+            try:
+                transfer_execute(
+                    customer=customer,
+                    transfer=transfer,
+                    account_password=data["account_password"],
+                    challenge_id=data["challenge_id"] or None,
+                    security_answer=data["security_answer"],
+                    signature=signature,
+                    channel="web",
+                    ip=client_ip(request),
+                )
+            except PostbankError as exc:
+                transfer.refresh_from_db()
+                if transfer.status != Transfer.Status.PREPARED:
+                    return redirect("transfers:detail", public_id=transfer.public_id)
+                error = str(exc.message)
+            else:
+                return redirect("transfers:detail", public_id=transfer.public_id)
+    if transfer_is_expired(transfer=transfer):
+        return redirect("transfers:new")
+    try:
+        challenge = _challenge(customer)
+    except PostbankError as exc:
+        challenge, error = None, str(exc.message)
+    form = ConfirmForm(initial={"challenge_id": getattr(challenge, "id", "") or ""})
+    return render(
+        request,
+        "transfers/confirm.html",
+        {
+            "transfer": transfer,
+            "form": form,
+            "challenge": challenge,
+            "error": error,
+            "order": base64.b64encode(transfer_order_bytes(transfer=transfer)).decode(),
+        },
+    )
+
+
+@login_required
+def transfer_detail(request, public_id):
+    transfer = transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+    return render(request, "transfers/detail.html", {"transfer": transfer})
+
+
+@login_required
+def transfer_receipt(request, public_id):
+    transfer = transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+    if transfer.status not in (
+        Transfer.Status.COMPLETED,
+        Transfer.Status.SETTLING,
+        Transfer.Status.FAILED,
+    ):
+        raise Http404
+    return render(request, "transfers/receipt.html", {"transfer": transfer})
+
+
+@login_required
+def transfer_results(request):
+    customer = _customer(request)
+    form = SearchForm(request.GET or None)
+    page = None
+    error = ""
+    if form.is_valid() or not request.GET:
+        data = form.cleaned_data if form.is_bound else {}
+        try:
+            search = transfer_search_clean(
+                date_from=data.get("date_from"),
+                date_to=data.get("date_to"),
+                status=data.get("status", ""),
+                recipient=data.get("recipient", ""),
+            )
+        except PostbankError as exc:
+            error = str(exc.message)
+        else:
+            paginator = Paginator(
+                transfers_search(customer=customer, search=search), policy.TRANSFER_PAGE_SIZE
+            )
+            page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "transfers/results.html",
+        {"form": form, "page": page, "error": error, "query": query.urlencode()},
+    )
