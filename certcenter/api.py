@@ -1,0 +1,436 @@
+"""Certificate center API (/api/v1/certcenter/...): one APIView per operation, used by the
+Smart Banking app and by the pages' scripts (session + CSRF)."""
+
+import base64
+import binascii
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound as DrfNotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from certcenter import copy as copy_ops
+from certcenter import devices, foreign, services
+from certcenter.selectors import certificates_for_customer
+from postbank.errors import InvalidInput
+
+
+class Base64Field(serializers.CharField):
+    """Binary data as standard base64 text."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 16_384)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError("not base64") from None
+
+
+def _customer(request):
+    user = request.user
+    if not getattr(user, "is_customer", False):
+        raise DrfNotFound()
+    return user.customer
+
+
+class CertificateOut(serializers.Serializer):
+    serial = serializers.CharField()
+    cert_type = serializers.CharField()
+    medium = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    not_before = serializers.DateTimeField()
+    not_after = serializers.DateTimeField()
+    revocation_reason = serializers.CharField()
+    fee = serializers.IntegerField()
+    der = serializers.SerializerMethodField()
+
+    def get_der(self, obj) -> str:
+        return base64.b64encode(bytes(obj.der)).decode()
+
+
+class IdentityIn(serializers.Serializer):
+    user_id = serializers.CharField(max_length=150)
+    rrn_or_business_number = serializers.CharField(max_length=20)
+    account_number = serializers.CharField(max_length=20)
+    account_password = serializers.CharField(max_length=8)
+    security_challenge_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True
+    )
+    security_answer = serializers.CharField(max_length=8)
+
+    def proof(self) -> services.IdentityProof:
+        d = self.validated_data
+        return services.IdentityProof(
+            user_id=d["user_id"],
+            rrn_or_business_number=d["rrn_or_business_number"],
+            account_number=d["account_number"],
+            account_password=d["account_password"],
+            security_challenge_id=d.get("security_challenge_id") or None,
+            security_answer=d["security_answer"],
+        )
+
+
+class CertificateListApi(APIView):
+    @extend_schema(responses=CertificateOut(many=True), operation_id="certificates_list")
+    def get(self, request):
+        rows = certificates_for_customer(customer=_customer(request))[:50]
+        return Response(CertificateOut(rows, many=True).data)
+
+
+class CertificateIssueApi(APIView):
+    """Issue from a PKCS#10 request (PEM or base64 DER); the key stays on the device."""
+
+    class In(IdentityIn):
+        csr = serializers.CharField(max_length=16_384)
+        cert_type = serializers.CharField(max_length=20)
+        medium = serializers.ChoiceField(choices=["pc", "phone"], default="pc")
+        idempotency_key = serializers.CharField(max_length=64)
+
+    @extend_schema(request=In, responses={201: CertificateOut})
+    def post(self, request):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        certificate = services.certificate_issue(
+            customer=_customer(request),
+            csr=d["csr"],
+            cert_type=d["cert_type"],
+            proof=data.proof(),
+            idempotency_key=d["idempotency_key"],
+            medium=d["medium"],
+            channel="api",
+        )
+        return Response(CertificateOut(certificate).data, status=201)
+
+
+class CertificateReissueApi(APIView):
+    """Free; keeps the expiry; needs a designated device or the SMS code."""
+
+    class In(IdentityIn):
+        csr = serializers.CharField(max_length=16_384)
+        idempotency_key = serializers.CharField(max_length=64)
+        sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
+
+    @extend_schema(request=In, responses={201: CertificateOut})
+    def post(self, request, serial: str):
+        customer = _customer(request)
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        devices.extra_verification(
+            customer=customer,
+            device_token=request.COOKIES.get(devices.DEVICE_COOKIE),
+            sms_code=d.get("sms_code", ""),
+            purpose="reissue",
+        )
+        certificate = services.certificate_reissue(
+            customer=customer,
+            serial=serial,
+            csr=d["csr"],
+            proof=data.proof(),
+            idempotency_key=d["idempotency_key"],
+            channel="api",
+        )
+        return Response(CertificateOut(certificate).data, status=201)
+
+
+class CertificateRenewApi(APIView):
+    class In(serializers.Serializer):
+        csr = serializers.CharField(max_length=16_384)
+        account_number = serializers.CharField(max_length=20)
+        account_password = serializers.CharField(max_length=8)
+        idempotency_key = serializers.CharField(max_length=64)
+
+    @extend_schema(request=In, responses={201: CertificateOut})
+    def post(self, request, serial: str):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        certificate = services.certificate_renew(
+            customer=_customer(request),
+            serial=serial,
+            csr=d["csr"],
+            account_number=d["account_number"],
+            account_password=d["account_password"],
+            idempotency_key=d["idempotency_key"],
+            channel="api",
+        )
+        return Response(CertificateOut(certificate).data, status=201)
+
+
+class CertificateDiscardApi(APIView):
+    class In(serializers.Serializer):
+        reason = serializers.CharField(max_length=32)
+
+    @extend_schema(request=In, responses=CertificateOut)
+    def post(self, request, serial: str):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        certificate = services.certificate_revoke(
+            customer=_customer(request), serial=serial, reason=data.validated_data["reason"]
+        )
+        return Response(CertificateOut(certificate).data)
+
+
+class CertificateHoldApi(APIView):
+    @extend_schema(request=None, responses=CertificateOut)
+    def post(self, request, serial: str):
+        certificate = services.certificate_hold(customer=_customer(request), serial=serial)
+        return Response(CertificateOut(certificate).data)
+
+
+class CertificateRestoreApi(APIView):
+    @extend_schema(request=None, responses=CertificateOut)
+    def post(self, request, serial: str):
+        certificate = services.certificate_restore(customer=_customer(request), serial=serial)
+        return Response(CertificateOut(certificate).data)
+
+
+class ChallengeOut(serializers.Serializer):
+    nonce = serializers.CharField()
+    signed_text = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class LoginChallengeApi(APIView):
+    """A single-use nonce to sign with the certificate (login)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={201: ChallengeOut})
+    def post(self, request):
+        challenge = services.login_challenge_issue()
+        return Response(
+            {
+                "nonce": challenge.nonce,
+                "signed_text": services.login_signed_bytes(challenge.nonce).decode(),
+                "expires_at": challenge.expires_at,
+            },
+            status=201,
+        )
+
+
+class CertificateLoginApi(APIView):
+    """Smart Banking login with the certificate: returns a bearer token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class In(serializers.Serializer):
+        nonce = serializers.CharField(max_length=64)
+        certificate = serializers.CharField(max_length=16_384)
+        signature = Base64Field()
+
+    class Out(serializers.Serializer):
+        token = serializers.CharField()
+        serial = serializers.CharField()
+
+    @extend_schema(request=In, responses={201: Out})
+    def post(self, request):
+        from enrollment.services import api_token_issue, customer_ensure_active
+
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        certificate = services.certificate_login(
+            nonce=d["nonce"], certificate=d["certificate"], signature=d["signature"]
+        )
+        customer_ensure_active(customer=certificate.customer)
+        token = api_token_issue(user=certificate.customer.user)
+        return Response({"token": token, "serial": certificate.serial}, status=201)
+
+
+class CopyStartApi(APIView):
+    """Phone side: opens a copy session and returns the 12-digit number to show (4-4-4).
+    For an export the phone sends its encrypted key and certificate now."""
+
+    class In(serializers.Serializer):
+        direction = serializers.ChoiceField(choices=["import", "export"])
+        encrypted_key = Base64Field(required=False)
+        certificate = Base64Field(required=False)
+
+    class Out(serializers.Serializer):
+        session = serializers.IntegerField()
+        code = serializers.CharField()
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(request=In, responses={201: Out})
+    def post(self, request):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        session, code = copy_ops.copy_start(
+            customer=_customer(request),
+            direction=d["direction"],
+            encrypted_key=d.get("encrypted_key"),
+            certificate_der=d.get("certificate"),
+        )
+        return Response(
+            {
+                "session": session.pk,
+                "code": copy_ops.code_format(code),
+                "expires_at": session.expires_at,
+            },
+            status=201,
+        )
+
+
+class CopySessionApi(APIView):
+    """Phone side of an import: the status, and the payload once (then it is wiped)."""
+
+    class Out(serializers.Serializer):
+        status = serializers.CharField()
+        encrypted_key = serializers.CharField(required=False)
+        certificate = serializers.CharField(required=False)
+
+    @extend_schema(responses=Out)
+    def get(self, request, session_id: int):
+        customer = _customer(request)
+        status = copy_ops.copy_session_status(customer=customer, session_id=session_id)
+        if status != "sent":
+            return Response({"status": status})
+        key, cert = copy_ops.copy_receive_on_phone(customer=customer, session_id=session_id)
+        return Response(
+            {
+                "status": "received",
+                "encrypted_key": base64.b64encode(key).decode(),
+                "certificate": base64.b64encode(cert).decode(),
+            }
+        )
+
+
+class CopySendApi(APIView):
+    """PC side of an import: sends the encrypted key to the phone showing the number."""
+
+    class In(serializers.Serializer):
+        code = serializers.CharField(max_length=20)
+        encrypted_key = Base64Field()
+        certificate = Base64Field()
+
+    @extend_schema(request=In, responses={204: None})
+    def post(self, request):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        copy_ops.copy_send(
+            customer=_customer(request),
+            code=d["code"],
+            encrypted_key=d["encrypted_key"],
+            certificate_der=d["certificate"],
+        )
+        return Response(status=204)
+
+
+class CopyReceiveApi(APIView):
+    """PC side of an export: the number shown on the phone releases the key once."""
+
+    class In(serializers.Serializer):
+        code = serializers.CharField(max_length=20)
+
+    class Out(serializers.Serializer):
+        encrypted_key = serializers.CharField()
+        certificate = serializers.CharField()
+
+    @extend_schema(request=In, responses=Out)
+    def post(self, request):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, cert = copy_ops.copy_receive_on_pc(
+            customer=_customer(request), code=data.validated_data["code"]
+        )
+        return Response(
+            {
+                "encrypted_key": base64.b64encode(key).decode(),
+                "certificate": base64.b64encode(cert).decode(),
+            }
+        )
+
+
+class ForeignChallengeApi(APIView):
+    """A nonce to sign with the other institution's key (proof of possession)."""
+
+    @extend_schema(request=None, responses={201: ChallengeOut})
+    def post(self, request):
+        customer = _customer(request)
+        challenge = services.login_challenge_issue(
+            purpose=foreign.FOREIGN_PURPOSE, customer=customer
+        )
+        return Response(
+            {
+                "nonce": challenge.nonce,
+                "signed_text": foreign.foreign_signed_bytes(challenge.nonce).decode(),
+                "expires_at": challenge.expires_at,
+            },
+            status=201,
+        )
+
+
+class ForeignRegisterApi(APIView):
+    class In(serializers.Serializer):
+        certificate = serializers.CharField(max_length=16_384)
+        intermediates = serializers.ListField(
+            child=serializers.CharField(max_length=16_384), required=False, max_length=4
+        )
+        nonce = serializers.CharField(max_length=64)
+        signature = Base64Field()
+        sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
+
+    class Out(serializers.Serializer):
+        issuer = serializers.CharField()
+        subject = serializers.CharField()
+        serial = serializers.CharField()
+        policy_oid = serializers.CharField()
+        not_after = serializers.DateTimeField()
+
+    @extend_schema(request=In, responses={201: Out})
+    def post(self, request):
+        customer = _customer(request)
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        devices.extra_verification(
+            customer=customer,
+            device_token=request.COOKIES.get(devices.DEVICE_COOKIE),
+            sms_code=d.get("sms_code", ""),
+            purpose="foreign",
+        )
+        registered = foreign.foreign_certificate_register(
+            customer=customer,
+            certificate=d["certificate"],
+            intermediates=d.get("intermediates", []),
+            nonce=d["nonce"],
+            signature=d["signature"],
+        )
+        return Response(self.Out(registered).data, status=201)
+
+
+class SignatureCheckApi(APIView):
+    """Checks an RSA-SHA256 signature made with one of the customer's certificates."""
+
+    class In(serializers.Serializer):
+        data = Base64Field()
+        signature = Base64Field()
+
+    class Out(serializers.Serializer):
+        serial = serializers.CharField()
+
+    @extend_schema(request=In, responses=Out)
+    def post(self, request):
+        data = self.In(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data["data"]:
+            raise InvalidInput(code="empty_data")
+        certificate = services.signature_verify(
+            customer=_customer(request),
+            data=data.validated_data["data"],
+            signature=data.validated_data["signature"],
+        )
+        return Response({"serial": certificate.serial})

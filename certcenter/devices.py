@@ -1,0 +1,134 @@
+"""Fraud prevention (DOMAIN.md): reissuing a certificate and registering another
+institution's certificate need a designated device (the pre-consent, up to 5 PCs or
+phones) or a one-time code sent by SMS through enrollment's notification outbox.
+
+A device is a random token in a long-lived HttpOnly cookie; the bank keeps only its keyed
+hash. SMS codes live in the cache as keyed hashes for 5 minutes, single use, and are
+destroyed after 5 wrong entries.
+"""
+
+import secrets
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from certcenter.errors import DeviceLimit, ExtraVerificationNeeded, LastDeviceAtCounter
+from certcenter.models import DesignatedDevice
+from enrollment.models import Customer
+from postbank import policy
+from postbank.audit import audit_record
+from postbank.crypto import keyed_hash, keyed_hash_matches
+from postbank.errors import NotFound, Refused
+
+DEVICE_COOKIE = "pb_device"
+DEVICE_COOKIE_AGE = 5 * 365 * 24 * 3600
+SMS_TTL_SECONDS = 300
+SMS_MAX_WRONG = 5
+
+
+def device_token_new() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _device_hash(token: str) -> str:
+    return keyed_hash("certcenter-device", token)
+
+
+def device_is_designated(*, customer: Customer, token: str | None) -> bool:
+    return (
+        bool(token)
+        and DesignatedDevice.objects.filter(
+            customer=customer, device_hash=_device_hash(token)
+        ).exists()
+    )
+
+
+def _sms_key(customer: Customer, purpose: str) -> str:
+    return f"certcenter:sms:{customer.pk}:{purpose}"
+
+
+def sms_code_send(*, customer: Customer, purpose: str) -> None:
+    from enrollment.services import notification_send
+
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    cache.set(
+        _sms_key(customer, purpose),
+        {"hash": keyed_hash("certcenter-sms", f"{customer.pk}:{purpose}:{code}"), "wrong": 0},
+        timeout=SMS_TTL_SECONDS,
+    )
+    notification_send(
+        customer=customer,
+        kind="certificate_code",
+        text=_("Postbank certificate center verification code: %(code)s") % {"code": code},
+    )
+
+
+def sms_code_verify(*, customer: Customer, purpose: str, code: str) -> bool:
+    """True once for the right code; 5 wrong codes destroy it."""
+    key = _sms_key(customer, purpose)
+    stored = cache.get(key)
+    if not stored or not code:
+        return False
+    if keyed_hash_matches(
+        "certcenter-sms", f"{customer.pk}:{purpose}:{code.strip()}", stored["hash"]
+    ):
+        return cache.delete(key)
+    stored["wrong"] += 1
+    if stored["wrong"] >= SMS_MAX_WRONG:
+        cache.delete(key)
+    else:
+        cache.set(key, stored, timeout=SMS_TTL_SECONDS)
+    return False
+
+
+def extra_verification(
+    *, customer: Customer, device_token: str | None, sms_code: str, purpose: str
+) -> str:
+    """Returns how the customer passed ("device" or "sms"), or refuses."""
+    if device_is_designated(customer=customer, token=device_token):
+        return "device"
+    if sms_code and sms_code_verify(customer=customer, purpose=purpose, code=sms_code):
+        return "sms"
+    raise ExtraVerificationNeeded()
+
+
+def device_designate(
+    *, customer: Customer, token: str, label: str, sms_code: str
+) -> DesignatedDevice:
+    """Designating a device always takes the SMS code (a stolen session alone must not
+    designate the thief's PC)."""
+    if not label.strip():
+        raise Refused(_("Give the device a name."), code="device_label_required")
+    if not sms_code_verify(customer=customer, purpose="device", code=sms_code):
+        raise ExtraVerificationNeeded()
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=customer.pk)
+        if (
+            DesignatedDevice.objects.filter(customer=customer).count()
+            >= policy.MAX_DESIGNATED_DEVICES
+        ):
+            raise DeviceLimit()
+        try:
+            with transaction.atomic():
+                device = DesignatedDevice.objects.create(
+                    customer=customer, device_hash=_device_hash(token), label=label.strip()
+                )
+        except IntegrityError:
+            raise Refused(
+                _("This device is already designated."), code="device_already_designated"
+            ) from None
+        audit_record(event="device_designated", actor=customer.user, subject=f"device:{device.pk}")
+    return device
+
+
+def device_remove(*, customer: Customer, device_id: int) -> None:
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=customer.pk)
+        device = DesignatedDevice.objects.filter(customer=customer, pk=device_id).first()
+        if device is None:
+            raise NotFound()
+        if DesignatedDevice.objects.filter(customer=customer).count() <= 1:
+            raise LastDeviceAtCounter()
+        device.delete()
+        audit_record(event="device_removed", actor=customer.user, subject=f"device:{device_id}")

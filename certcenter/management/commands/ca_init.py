@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from certcenter.ca import ca_hierarchy_create
+from certcenter.models import CertificateAuthority
+
+
+class Command(BaseCommand):
+    help = (
+        "Creates the certificate center's root and issuing CA (keys encrypted with "
+        "CERTCENTER_CA_PASSPHRASE). Does nothing if they exist, unless --rotate."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="create a new root and issuing CA and retire the current ones",
+        )
+
+    def handle(self, *args, rotate=False, **options):
+        exists = CertificateAuthority.objects.filter(active=True).exists()
+        if exists and not rotate:
+            self.stdout.write("The CA exists; nothing to do.")
+            return
+        try:
+            with transaction.atomic():
+                root, issuing = ca_hierarchy_create(now=timezone.now())
+        except Exception as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Created {root.name} and {issuing.name}.")

@@ -1,0 +1,824 @@
+"""The certificate center's business rules: issue, reissue, renew, discard, suspend and
+restore certificates; CRL and OCSP; signature checks and certificate login.
+
+Secrets (RRN, account password, security code) are checked before any transaction opens:
+enrollment counts wrong entries in a durable transaction of its own. The fee moves in one
+balanced ledger entry in the same transaction as the new certificate row.
+"""
+
+import base64
+import binascii
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509 import ocsp
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certcenter import ca as ca_ops
+from certcenter import profile
+from certcenter.errors import (
+    CaNotReady,
+    CertificateExists,
+    CertificateNotUsable,
+    ChallengeInvalid,
+    CorporateOnPhone,
+    HoldExpired,
+    InvalidCertificate,
+    InvalidCsr,
+    InvalidSignature,
+    KeyAlreadyCertified,
+    NoCertificate,
+    RenewalWindow,
+    UnknownIssuer,
+    WeakKey,
+    WrongState,
+    WrongSubject,
+)
+from certcenter.models import Certificate, CertificateAuthority, LoginChallenge, RevocationList
+from enrollment.models import Customer
+from postbank import policy
+from postbank.audit import audit_record
+from postbank.errors import InvalidInput, Refused
+
+CRL_CACHE_KEY = "certcenter:crl:{ca}"
+CHALLENGE_TTL = timedelta(minutes=2)
+LOGIN_SIGNING_PREFIX = b"postbank-certificate-login:"
+MAX_CSR_BYTES = 16_384
+MAX_CERT_BYTES = 16_384
+
+
+# ---------------------------------------------------------------- input parsing
+
+
+def _decode_blob(value: str | bytes, *, pem_label: str, error) -> bytes:
+    """DER from PEM text, base64 text or raw bytes; anything else is the caller's error."""
+    if isinstance(value, bytes):
+        raw = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.startswith("-----BEGIN"):
+            lines = [ln for ln in text.splitlines() if ln and not ln.startswith("-----")]
+            text = "".join(lines)
+        try:
+            raw = base64.b64decode(text.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise error() from None
+    else:
+        raise error()
+    if not raw or len(raw) > MAX_CSR_BYTES:
+        raise error()
+    return raw
+
+
+def csr_load(value: str | bytes) -> x509.CertificateSigningRequest:
+    der = _decode_blob(value, pem_label="CERTIFICATE REQUEST", error=InvalidCsr)
+    try:
+        csr = x509.load_der_x509_csr(der)
+        public_key = csr.public_key()
+        signature_ok = csr.is_signature_valid
+    except Exception as exc:
+        # cryptography raises several types for hostile DER; every one is a bad CSR.
+        raise InvalidCsr() from exc
+    if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size != 2048:
+        raise WeakKey()
+    if not signature_ok:
+        # The CSR's signature is the proof that the requester holds the private key.
+        raise InvalidCsr(
+            _("The request's signature does not match its key."), code="csr_signature_invalid"
+        )
+    return csr
+
+
+def certificate_load(value: str | bytes) -> x509.Certificate:
+    der = _decode_blob(value, pem_label="CERTIFICATE", error=InvalidCertificate)
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        cert.public_key()
+    except Exception as exc:
+        raise InvalidCertificate() from exc
+    return cert
+
+
+def _csr_subject_check(*, csr: x509.CertificateSigningRequest, customer: Customer) -> None:
+    """The device may leave the subject empty or name the customer; the bank writes the
+    real subject. Any other name is refused."""
+    names = csr.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    others = [a for a in csr.subject if a.oid != x509.NameOID.COMMON_NAME]
+    if others or len(names) > 1:
+        raise WrongSubject()
+    if names and names[0].value.split("()")[0] != customer.name:
+        raise WrongSubject()
+
+
+# ---------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True)
+class IdentityProof:
+    """What issuing or reissuing needs (DOMAIN.md): the user ID, the RRN or business
+    number, an account with its password, and the security medium's answer."""
+
+    user_id: str
+    rrn_or_business_number: str
+    account_number: str
+    account_password: str
+    security_challenge_id: str | None
+    security_answer: str
+
+
+class WrongUserId(Refused):
+    code = "wrong_user_id"
+    title = _("The user ID is not yours.")
+
+
+def identity_verify(*, customer: Customer, proof: IdentityProof, channel: str):
+    """Checks every part of the proof through the owners' contracts; returns the account.
+    Each wrong secret is counted by enrollment (durable) before the refusal."""
+    from accounts.selectors import account_get_for_customer
+    from accounts.services import account_password_verify
+    from enrollment.security import security_answer_verify
+    from enrollment.services import customer_ensure_active, customer_identity_verify
+
+    customer_ensure_active(customer=customer)
+    if customer.user is None or proof.user_id.strip() != customer.user.username:
+        raise WrongUserId()
+    customer_identity_verify(customer=customer, rrn_or_business_number=proof.rrn_or_business_number)
+    account = account_get_for_customer(customer=customer, number=proof.account_number)
+    account_password_verify(
+        customer=customer, account=account, password=proof.account_password, channel=channel
+    )
+    security_answer_verify(
+        customer=customer, challenge_id=proof.security_challenge_id, answer=proof.security_answer
+    )
+    return account
+
+
+# ---------------------------------------------------------------- issuing
+
+
+def _serial_digits(customer: Customer) -> str:
+    count = Certificate.objects.filter(customer=customer).count() + 1
+    return f"{policy.BANK_CODE}{customer.pk:010d}{count:09d}"
+
+
+def _customer_lock(customer: Customer) -> Customer:
+    return Customer.objects.select_for_update().get(pk=customer.pk)
+
+
+def _fee_post(*, account, amount: int, cert_type: str, actor, reference: str):
+    from accounts.services import Line, accounts_lock, entry_post
+
+    if not amount:
+        return None
+    locked = accounts_lock(ids=[account.pk])
+    return entry_post(
+        kind="certificate_fee",
+        reference=reference,
+        actor=actor,
+        locked=locked,
+        memo=f"certificate fee {cert_type}",
+        lines=[
+            Line(amount=-amount, account=locked[account.pk], memo="certificate fee"),
+            Line(amount=amount, ledger="fee_income", memo=f"certificate fee {cert_type}"),
+        ],
+    )
+
+
+def _certificate_create(
+    *,
+    customer: Customer,
+    csr,
+    cert_type: str,
+    medium: str,
+    not_before: datetime,
+    not_after: datetime,
+    fee: int,
+    account,
+    idempotency_key: str,
+    replaces: Certificate | None,
+) -> Certificate:
+    ca = ca_ops.issuing_ca()
+    public_key = csr.public_key()
+    fingerprint = ca_ops.spki_sha256(public_key)
+    if Certificate.objects.filter(spki_sha256=fingerprint).exists():
+        raise KeyAlreadyCertified()
+    subject = profile.subject_name(
+        customer_name=customer.name, serial_digits=_serial_digits(customer)
+    )
+    cert = ca_ops.customer_certificate_sign(
+        ca=ca,
+        public_key=public_key,
+        subject=subject,
+        cert_type=cert_type,
+        not_before=not_before,
+        not_after=not_after,
+    )
+    serial = format(cert.serial_number, "x")
+    fee_entry = _fee_post(
+        account=account,
+        amount=fee,
+        cert_type=cert_type,
+        actor=customer.user,
+        reference=f"certificate:{serial}",
+    )
+    certificate = Certificate.objects.create(
+        customer=customer,
+        ca=ca,
+        serial=serial,
+        cert_type=cert_type,
+        medium=medium,
+        subject=subject.rfc4514_string(),
+        spki_sha256=fingerprint,
+        der=cert.public_bytes(serialization.Encoding.DER),
+        not_before=not_before,
+        not_after=not_after,
+        fee=fee,
+        fee_entry=fee_entry,
+        idempotency_key=idempotency_key,
+        replaces=replaces,
+    )
+    audit_record(
+        event="certificate_issued",
+        actor=customer.user,
+        subject=f"certificate:{serial}",
+        detail={
+            "type": cert_type,
+            "medium": medium,
+            "fee": fee,
+            "replaces": replaces.serial if replaces else None,
+        },
+    )
+    return certificate
+
+
+def _idempotent_repeat(*, customer: Customer, idempotency_key: str, csr) -> Certificate | None:
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise InvalidInput(
+            _("An idempotency key of up to 64 characters is required."),
+            code="idempotency_key_required",
+        )
+    previous = Certificate.objects.filter(
+        customer=customer, idempotency_key=idempotency_key
+    ).first()
+    if previous is None:
+        return None
+    if previous.spki_sha256 != ca_ops.spki_sha256(csr.public_key()):
+        raise Refused(
+            _("This idempotency key was used for another request."), code="idempotency_key_reused"
+        )
+    return previous
+
+
+def _live_for_update(*, customer: Customer, cert_type: str) -> Certificate | None:
+    return (
+        Certificate.objects.select_for_update()
+        .filter(
+            customer=customer,
+            cert_type=cert_type,
+            status__in=[Certificate.Status.VALID, Certificate.Status.HELD],
+        )
+        .first()
+    )
+
+
+def _revoke_row(certificate: Certificate, *, reason: str, now: datetime) -> None:
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = now
+    certificate.revocation_reason = reason
+    certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    transaction.on_commit(lambda ca_id=certificate.ca_id: status_changed(ca_id=ca_id))
+
+
+def certificate_issue(
+    *,
+    customer: Customer,
+    csr: str | bytes,
+    cert_type: str,
+    proof: IdentityProof,
+    idempotency_key: str,
+    medium: str = "pc",
+    channel: str = "web",
+) -> Certificate:
+    """A new certificate for the CSR's key, valid one year (KST boundaries), the type's fee
+    debited from the proof's account. On a smartphone the existing certificate of the type
+    is discarded (superseded); on a PC an existing live one must be reissued or renewed."""
+    if cert_type not in Certificate.Type.values:
+        raise InvalidInput(_("Unknown certificate type."), code="invalid_certificate_type")
+    if medium not in Certificate.Medium.values:
+        raise InvalidInput(_("Unknown storage medium."), code="invalid_medium")
+    if medium == Certificate.Medium.PHONE and cert_type == Certificate.Type.GENERAL_CORPORATE:
+        raise CorporateOnPhone()
+    request = csr_load(csr)
+    _csr_subject_check(csr=request, customer=customer)
+    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
+    if repeat is not None:
+        return repeat
+    account = identity_verify(customer=customer, proof=proof, channel=channel)
+    now = timezone.now()
+    not_before, not_after = profile.validity_new(now=now)
+    try:
+        with transaction.atomic():
+            locked = _customer_lock(customer)
+            existing = _live_for_update(customer=locked, cert_type=cert_type)
+            if existing is not None:
+                if medium != Certificate.Medium.PHONE:
+                    raise CertificateExists()
+                _revoke_row(existing, reason=Certificate.Reason.SUPERSEDED, now=now)
+            return _certificate_create(
+                customer=locked,
+                csr=request,
+                cert_type=cert_type,
+                medium=medium,
+                not_before=not_before,
+                not_after=not_after,
+                fee=policy.CERT_FEES_WON[cert_type],
+                account=account,
+                idempotency_key=idempotency_key,
+                replaces=existing,
+            )
+    except IntegrityError:
+        repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
+        if repeat is not None:
+            return repeat
+        raise
+
+
+def certificate_reissue(
+    *,
+    customer: Customer,
+    serial: str,
+    csr: str | bytes,
+    proof: IdentityProof,
+    idempotency_key: str,
+    channel: str = "web",
+) -> Certificate:
+    """Free; keeps the old expiry; the old certificate is revoked as superseded. Callers
+    first pass the fraud-prevention check (designated device or SMS code)."""
+    request = csr_load(csr)
+    _csr_subject_check(csr=request, customer=customer)
+    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
+    if repeat is not None:
+        return repeat
+    old = certificate_get(customer=customer, serial=serial)
+    account = identity_verify(customer=customer, proof=proof, channel=channel)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _customer_lock(customer)
+        old = Certificate.objects.select_for_update().get(pk=old.pk)
+        if old.status == Certificate.Status.REVOKED or old.not_after <= now:
+            raise WrongState(
+                _(
+                    "Only a certificate that has not expired or been revoked can "
+                    "be reissued; apply for a new one."
+                )
+            )
+        _revoke_row(old, reason=Certificate.Reason.SUPERSEDED, now=now)
+        return _certificate_create(
+            customer=locked,
+            csr=request,
+            cert_type=old.cert_type,
+            medium=old.medium,
+            not_before=profile.kst_day_start(profile.kst_date(now)),
+            not_after=old.not_after,
+            fee=0,
+            account=account,
+            idempotency_key=idempotency_key,
+            replaces=old,
+        )
+
+
+def renewal_window(certificate: Certificate) -> tuple[datetime, datetime]:
+    """From 00:00:00 KST 30 days before the expiry day until the expiry instant."""
+    expiry_day = profile.kst_date(certificate.not_after)
+    opens = profile.kst_day_start(expiry_day - timedelta(days=policy.CERT_RENEWAL_WINDOW_DAYS))
+    return opens, certificate.not_after
+
+
+def certificate_renew(
+    *,
+    customer: Customer,
+    serial: str,
+    csr: str | bytes,
+    account_number: str,
+    account_password: str,
+    idempotency_key: str,
+    channel: str = "web",
+) -> Certificate:
+    """A new key and certificate running one year from the old expiry; the type's yearly fee
+    is debited. Renewal needs the current certificate (it is the proof), so no RRN or
+    security medium; the account password authorises the fee."""
+    from accounts.selectors import account_get_for_customer
+    from accounts.services import account_password_verify
+
+    request = csr_load(csr)
+    _csr_subject_check(csr=request, customer=customer)
+    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
+    if repeat is not None:
+        return repeat
+    old = certificate_get(customer=customer, serial=serial)
+    now = timezone.now()
+    opens, closes = renewal_window(old)
+    if old.status != Certificate.Status.VALID or not opens <= now <= closes:
+        raise RenewalWindow(opens=opens.isoformat(), closes=closes.isoformat())
+    fee = policy.CERT_FEES_WON[old.cert_type]
+    account = account_get_for_customer(customer=customer, number=account_number)
+    account_password_verify(
+        customer=customer, account=account, password=account_password, channel=channel
+    )
+    with transaction.atomic():
+        locked = _customer_lock(customer)
+        old = Certificate.objects.select_for_update().get(pk=old.pk)
+        if old.status != Certificate.Status.VALID:
+            raise RenewalWindow()
+        not_before, not_after = profile.validity_renewed(now=now, old_not_after=old.not_after)
+        _revoke_row(old, reason=Certificate.Reason.SUPERSEDED, now=now)
+        return _certificate_create(
+            customer=locked,
+            csr=request,
+            cert_type=old.cert_type,
+            medium=old.medium,
+            not_before=not_before,
+            not_after=not_after,
+            fee=fee,
+            account=account,
+            idempotency_key=idempotency_key,
+            replaces=old,
+        )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def certificate_get(*, customer: Customer, serial: str) -> Certificate:
+    certificate = Certificate.objects.filter(
+        customer=customer, serial=str(serial).lower().strip()
+    ).first()
+    if certificate is None:
+        raise NoCertificate()
+    return certificate
+
+
+# ---------------------------------------------------------------- discard, hold, restore
+
+DISCARD_REASONS = [
+    Certificate.Reason.CESSATION,
+    Certificate.Reason.KEY_COMPROMISE,
+    Certificate.Reason.AFFILIATION_CHANGED,
+    Certificate.Reason.UNSPECIFIED,
+]
+
+
+def certificate_revoke(*, customer: Customer, serial: str, reason: str, actor=None) -> Certificate:
+    """Discard: revocation with a reason, published by CRL and OCSP."""
+    if reason not in DISCARD_REASONS:
+        raise InvalidInput(_("Choose a reason for discarding."), code="invalid_reason")
+    certificate = certificate_get(customer=customer, serial=serial)
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status == Certificate.Status.REVOKED:
+            raise WrongState()
+        _revoke_row(certificate, reason=reason, now=timezone.now())
+        audit_record(
+            event="certificate_revoked",
+            actor=actor or customer.user,
+            subject=f"certificate:{certificate.serial}",
+            detail={"reason": reason},
+        )
+    return certificate
+
+
+def certificate_hold(*, customer: Customer, serial: str, actor=None) -> Certificate:
+    certificate = certificate_get(customer=customer, serial=serial)
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status != Certificate.Status.VALID:
+            raise WrongState()
+        certificate.status = Certificate.Status.HELD
+        certificate.held_at = timezone.now()
+        certificate.save(update_fields=["status", "held_at"])
+        audit_record(
+            event="certificate_held",
+            actor=actor or customer.user,
+            subject=f"certificate:{certificate.serial}",
+        )
+        transaction.on_commit(lambda: status_changed(ca_id=certificate.ca_id))
+    return certificate
+
+
+def hold_deadline(certificate: Certificate) -> datetime:
+    return certificate.held_at + timedelta(days=policy.CERT_HOLD_MAX_DAYS)
+
+
+def certificate_restore(*, customer: Customer, serial: str, actor=None) -> Certificate:
+    certificate = certificate_get(customer=customer, serial=serial)
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status != Certificate.Status.HELD:
+            raise WrongState()
+        now = timezone.now()
+        if now > hold_deadline(certificate):
+            raise HoldExpired()
+        if now > certificate.not_after:
+            raise WrongState(_("The certificate has expired; apply for a new one."))
+        certificate.status = Certificate.Status.VALID
+        certificate.held_at = None
+        certificate.save(update_fields=["status", "held_at"])
+        audit_record(
+            event="certificate_restored",
+            actor=actor or customer.user,
+            subject=f"certificate:{certificate.serial}",
+        )
+        transaction.on_commit(lambda: status_changed(ca_id=certificate.ca_id))
+    return certificate
+
+
+def holds_expire(*, now: datetime | None = None) -> int:
+    """Revokes every certificate suspended for longer than 6 months (beat task; running it
+    twice revokes nothing twice). Returns how many were revoked."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=policy.CERT_HOLD_MAX_DAYS)
+    count = 0
+    with transaction.atomic():
+        for certificate in (
+            Certificate.objects.select_for_update(skip_locked=True)
+            .filter(status=Certificate.Status.HELD, held_at__lt=cutoff)
+            .order_by("pk")
+        ):
+            _revoke_row(certificate, reason=Certificate.Reason.CESSATION, now=now)
+            audit_record(
+                event="certificate_revoked",
+                subject=f"certificate:{certificate.serial}",
+                channel="system",
+                detail={"reason": "hold_expired"},
+            )
+            count += 1
+    return count
+
+
+def certificates_revoke_for_loss(*, customer: Customer) -> int:
+    """A reported lost certificate: every live certificate of the customer is revoked for
+    key compromise."""
+    count = 0
+    with transaction.atomic():
+        for certificate in (
+            Certificate.objects.select_for_update()
+            .filter(
+                customer=customer, status__in=[Certificate.Status.VALID, Certificate.Status.HELD]
+            )
+            .order_by("pk")
+        ):
+            _revoke_row(certificate, reason=Certificate.Reason.KEY_COMPROMISE, now=timezone.now())
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- CRL
+
+
+def status_changed(*, ca_id: int) -> None:
+    """After a commit that changed a certificate's status: the cached CRL is stale; a new
+    one is published by the task (and lazily by the next CRL request)."""
+    from certcenter.tasks import crl_refresh
+
+    cache.delete(CRL_CACHE_KEY.format(ca=ca_id))
+    crl_refresh.delay(ca_id)
+
+
+def _reason_flag(reason: str) -> x509.ReasonFlags:
+    return x509.ReasonFlags[reason]
+
+
+def crl_publish(*, ca: CertificateAuthority, now: datetime | None = None) -> RevocationList:
+    """Signs and stores the next CRL of `ca`. The number is reserved by locking the CA row
+    and incrementing its counter in the transaction that stores the CRL."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
+        locked.crl_number += 1
+        locked.save(update_fields=["crl_number"])
+        issuer = ca_ops.ca_certificate(locked)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.subject)
+            .last_update(now)
+            .next_update(now + ca_ops.CRL_VALIDITY)
+            .add_extension(x509.CRLNumber(locked.crl_number), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key()),
+                critical=False,
+            )
+        )
+        rows = (
+            Certificate.objects.filter(ca=locked, not_after__gt=now)
+            .exclude(status=Certificate.Status.VALID)
+            .values_list("serial", "status", "revoked_at", "held_at", "revocation_reason")
+        )
+        for serial, status, revoked_at, held_at, reason in rows:
+            entry = x509.RevokedCertificateBuilder().serial_number(int(serial, 16))
+            if status == Certificate.Status.HELD:
+                entry = entry.revocation_date(held_at).add_extension(
+                    x509.CRLReason(x509.ReasonFlags.certificate_hold), critical=False
+                )
+            else:
+                entry = entry.revocation_date(revoked_at)
+                if reason != Certificate.Reason.UNSPECIFIED:
+                    entry = entry.add_extension(
+                        x509.CRLReason(_reason_flag(reason)), critical=False
+                    )
+            builder = builder.add_revoked_certificate(entry.build())
+        crl = builder.sign(ca_ops.ca_key(locked), hashes.SHA256())
+        record = RevocationList.objects.create(
+            ca=locked,
+            number=locked.crl_number,
+            this_update=now,
+            next_update=now + ca_ops.CRL_VALIDITY,
+            der=crl.public_bytes(serialization.Encoding.DER),
+        )
+    der = bytes(record.der)
+    transaction.on_commit(
+        lambda: cache.set(
+            CRL_CACHE_KEY.format(ca=ca.pk), der, timeout=int(ca_ops.CRL_VALIDITY.total_seconds())
+        )
+    )
+    return record
+
+
+def crl_current_der() -> bytes:
+    """The cached CRL, or a freshly published one when the cache was invalidated."""
+    ca = ca_ops.issuing_ca()
+    der = cache.get(CRL_CACHE_KEY.format(ca=ca.pk))
+    if der is None:
+        der = bytes(crl_publish(ca=ca).der)
+        cache.set(
+            CRL_CACHE_KEY.format(ca=ca.pk), der, timeout=int(ca_ops.CRL_VALIDITY.total_seconds())
+        )
+    return der
+
+
+# ---------------------------------------------------------------- OCSP
+
+
+def _ocsp_error(status: ocsp.OCSPResponseStatus) -> bytes:
+    return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(
+        serialization.Encoding.DER
+    )
+
+
+def ocsp_respond(*, request_der: bytes, now: datetime | None = None) -> bytes:
+    """An RFC 6960 response for one certificate of the issuing CA, signed by the CA."""
+    now = now or timezone.now()
+    try:
+        request = ocsp.load_der_ocsp_request(request_der)
+        serial, algorithm = request.serial_number, request.hash_algorithm
+        name_hash, key_hash = request.issuer_name_hash, request.issuer_key_hash
+    except Exception:
+        return _ocsp_error(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+    try:
+        ca = ca_ops.issuing_ca()
+    except CaNotReady:
+        return _ocsp_error(ocsp.OCSPResponseStatus.TRY_LATER)
+    issuer = ca_ops.ca_certificate(ca)
+    if not isinstance(algorithm, hashes.SHA1 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512):
+        return _ocsp_error(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+    expected_name = hashlib.new(algorithm.name, issuer.subject.public_bytes()).digest()
+    key_bits = issuer.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
+    expected_key = hashlib.new(algorithm.name, key_bits).digest()
+    if name_hash != expected_name or key_hash != expected_key:
+        return _ocsp_error(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+    row = Certificate.objects.filter(ca=ca, serial=format(serial, "x")).first()
+    revocation_time = revocation_reason = None
+    if row is None:
+        status = ocsp.OCSPCertStatus.UNKNOWN
+    elif row.status == Certificate.Status.VALID:
+        status = ocsp.OCSPCertStatus.GOOD
+    else:
+        status = ocsp.OCSPCertStatus.REVOKED
+        if row.status == Certificate.Status.HELD:
+            revocation_time, revocation_reason = row.held_at, x509.ReasonFlags.certificate_hold
+        else:
+            revocation_time = row.revoked_at
+            if row.revocation_reason != Certificate.Reason.UNSPECIFIED:
+                revocation_reason = _reason_flag(row.revocation_reason)
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response_by_hash(
+            issuer_name_hash=name_hash,
+            issuer_key_hash=key_hash,
+            serial_number=serial,
+            algorithm=algorithm,
+            cert_status=status,
+            this_update=now,
+            next_update=now + ca_ops.OCSP_VALIDITY,
+            revocation_time=revocation_time,
+            revocation_reason=revocation_reason,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+    )
+    for extension in request.extensions:
+        if isinstance(extension.value, x509.OCSPNonce):
+            builder = builder.add_extension(extension.value, critical=False)
+    response = builder.sign(ca_ops.ca_key(ca), hashes.SHA256())
+    return response.public_bytes(serialization.Encoding.DER)
+
+
+# ---------------------------------------------------------------- signatures and login
+
+
+def certificate_usable(certificate: Certificate, *, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if (
+        certificate.status != Certificate.Status.VALID
+        or not certificate.not_before <= now <= certificate.not_after
+        or not certificate.ca.active
+    ):
+        raise CertificateNotUsable(status=certificate.status)
+
+
+def _rsa_verify(*, certificate: Certificate, data: bytes, signature: bytes) -> bool:
+    public_key = x509.load_der_x509_certificate(bytes(certificate.der)).public_key()
+    try:
+        public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except CryptoInvalidSignature:
+        return False
+    return True
+
+
+def signature_verify(*, customer: Customer, data: bytes, signature: bytes) -> Certificate:
+    """An RSA-PKCS#1 v1.5 SHA-256 signature over `data` made with one of the customer's
+    valid certificates of this bank; returns that certificate. A signature by an expired,
+    suspended or revoked certificate, or by any other key, raises InvalidSignature."""
+    if not isinstance(signature, bytes | bytearray) or not 0 < len(signature) <= 1024:
+        raise InvalidSignature()
+    now = timezone.now()
+    for certificate in (
+        Certificate.objects.select_related("ca").filter(customer=customer).order_by("-issued_at")
+    ):
+        if _rsa_verify(certificate=certificate, data=data, signature=bytes(signature)):
+            try:
+                certificate_usable(certificate, now=now)
+            except CertificateNotUsable:
+                raise InvalidSignature(
+                    _("The signing certificate is expired, suspended or revoked."),
+                    status=certificate.status,
+                ) from None
+            return certificate
+    raise InvalidSignature()
+
+
+def login_challenge_issue(
+    *, purpose: str = "login", customer: Customer | None = None
+) -> LoginChallenge:
+    now = timezone.now()
+    return LoginChallenge.objects.create(
+        nonce=secrets.token_hex(32),
+        purpose=purpose,
+        customer=customer,
+        created_at=now,
+        expires_at=now + CHALLENGE_TTL,
+    )
+
+
+def login_signed_bytes(nonce: str) -> bytes:
+    return LOGIN_SIGNING_PREFIX + nonce.encode("ascii")
+
+
+def certificate_login(
+    *, nonce: str, certificate: str | bytes, signature: bytes, purpose: str = "login"
+) -> Certificate:
+    """The customer signed the server's fresh nonce with the certificate's key. The nonce is
+    consumed first (single use, even when the signature then fails)."""
+    now = timezone.now()
+    consumed = LoginChallenge.objects.filter(
+        nonce=str(nonce)[:64], purpose=purpose, used_at__isnull=True, expires_at__gte=now
+    ).update(used_at=now)
+    if consumed != 1:
+        raise ChallengeInvalid()
+    cert = certificate_load(certificate)
+    row = (
+        Certificate.objects.select_related("ca", "customer__user")
+        .filter(serial=format(cert.serial_number, "x"))
+        .first()
+    )
+    if row is None or bytes(row.der) != cert.public_bytes(serialization.Encoding.DER):
+        raise UnknownIssuer()
+    certificate_usable(row, now=now)
+    if not _rsa_verify(certificate=row, data=login_signed_bytes(nonce), signature=signature):
+        raise InvalidSignature()
+    audit_record(
+        event="certificate_login",
+        actor=row.customer.user,
+        subject=f"certificate:{row.serial}",
+        detail={"purpose": purpose},
+    )
+    return row

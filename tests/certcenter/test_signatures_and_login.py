@@ -1,0 +1,152 @@
+"""signature_verify and certificate login: fresh single-use nonce, the customer's own valid
+certificate, refusals with problem codes."""
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from certcenter import client as device
+from certcenter import services
+from certcenter.errors import CertificateNotUsable, ChallengeInvalid, InvalidSignature
+from enrollment.models import ApiToken
+from tests.certcenter.conftest import certificate_make
+from tests.factories import CustomerFactory
+
+ORDER = b'{"from":"01234500000001","to":"01234500000002","amount":50000}'
+
+
+def test_signature_verify_returns_the_signing_certificate(bank_ca, customer):
+    certificate, key = certificate_make(customer)
+    assert (
+        services.signature_verify(customer=customer, data=ORDER, signature=device.sign(key, ORDER))
+        == certificate
+    )
+
+
+def test_signature_over_other_bytes_or_by_foreign_key_refused(bank_ca, customer):
+    _certificate, key = certificate_make(customer)
+    with pytest.raises(InvalidSignature):
+        services.signature_verify(
+            customer=customer, data=ORDER + b" ", signature=device.sign(key, ORDER)
+        )
+    with pytest.raises(InvalidSignature):
+        services.signature_verify(
+            customer=customer, data=ORDER, signature=device.sign(device.key_generate(), ORDER)
+        )
+    _other, other_key = certificate_make(CustomerFactory(name="김철수"))
+    with pytest.raises(InvalidSignature):
+        services.signature_verify(
+            customer=customer, data=ORDER, signature=device.sign(other_key, ORDER)
+        )
+
+
+@pytest.mark.parametrize("state", ["held", "revoked", "expired"])
+def test_signature_by_unusable_certificate_refused(bank_ca, customer, state):
+    issued = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+    with time_machine.travel(issued, tick=False):
+        certificate, key = certificate_make(customer)
+        if state == "held":
+            services.certificate_hold(customer=customer, serial=certificate.serial)
+        elif state == "revoked":
+            services.certificate_revoke(
+                customer=customer, serial=certificate.serial, reason="key_compromise"
+            )
+    later = issued + timedelta(days=400 if state == "expired" else 1)
+    with time_machine.travel(later, tick=False), pytest.raises(InvalidSignature) as refused:
+        services.signature_verify(customer=customer, data=ORDER, signature=device.sign(key, ORDER))
+    assert refused.value.code == "invalid_signature"
+
+
+def test_certificate_login_api_gives_token_once_per_nonce(bank_ca, customer, client):
+    certificate, key = certificate_make(customer)
+    challenge = client.post(reverse("certcenter-api-login-challenge")).json()
+    body = {
+        "nonce": challenge["nonce"],
+        "certificate": base64.b64encode(bytes(certificate.der)).decode(),
+        "signature": base64.b64encode(device.sign(key, challenge["signed_text"].encode())).decode(),
+    }
+    first = client.post(reverse("certcenter-api-login"), body, content_type="application/json")
+    assert first.status_code == 201
+    assert ApiToken.objects.filter(user=customer.user).count() == 1
+    replay = client.post(reverse("certcenter-api-login"), body, content_type="application/json")
+    assert replay.status_code == 409
+    assert replay.json()["code"] == "challenge_invalid"
+    assert ApiToken.objects.filter(user=customer.user).count() == 1
+
+
+def test_certificate_login_refuses_wrong_key_and_revoked(bank_ca, customer):
+    certificate, key = certificate_make(customer)
+    nonce = services.login_challenge_issue().nonce
+    with pytest.raises(InvalidSignature):
+        services.certificate_login(
+            nonce=nonce,
+            certificate=bytes(certificate.der),
+            signature=device.sign(device.key_generate(), services.login_signed_bytes(nonce)),
+        )
+    services.certificate_revoke(
+        customer=customer, serial=certificate.serial, reason="cessation_of_operation"
+    )
+    nonce = services.login_challenge_issue().nonce
+    with pytest.raises(CertificateNotUsable):
+        services.certificate_login(
+            nonce=nonce,
+            certificate=bytes(certificate.der),
+            signature=device.sign(key, services.login_signed_bytes(nonce)),
+        )
+
+
+def test_expired_nonce_refused(bank_ca, customer):
+    certificate, key = certificate_make(customer)
+    start = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        nonce = services.login_challenge_issue().nonce
+    with (
+        time_machine.travel(start + timedelta(minutes=2, seconds=1), tick=False),
+        pytest.raises(ChallengeInvalid),
+    ):
+        services.certificate_login(
+            nonce=nonce,
+            certificate=bytes(certificate.der),
+            signature=device.sign(key, services.login_signed_bytes(nonce)),
+        )
+
+
+def test_login_page_logs_the_customer_in(bank_ca, customer, client):
+    certificate, key = certificate_make(customer)
+    page = client.get(reverse("certcenter:login"))
+    nonce = page.context["nonce"]
+    response = client.post(
+        reverse("certcenter:login"),
+        {
+            "nonce": nonce,
+            "certificate": base64.b64encode(bytes(certificate.der)).decode(),
+            "signature": base64.b64encode(
+                device.sign(key, services.login_signed_bytes(nonce))
+            ).decode(),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("certcenter:list")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        "",
+        "@@@",
+        base64.b64encode(b"\x30\x80" * 50).decode(),
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+    ],
+)
+def test_hostile_certificate_input_is_a_problem_not_a_500(bank_ca, client, blob):
+    challenge = client.post(reverse("certcenter-api-login-challenge")).json()
+    response = client.post(
+        reverse("certcenter-api-login"),
+        {"nonce": challenge["nonce"], "certificate": blob or "x", "signature": "AAAA"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_certificate"
