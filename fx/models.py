@@ -46,6 +46,12 @@ class Currency(models.Model):
         return self.code
 
     @property
+    def label(self) -> str:
+        from fx.reference import CURRENCY_LABELS
+
+        return str(CURRENCY_LABELS.get(self.code, self.name))
+
+    @property
     def scale(self) -> int:
         return 10 ** self.minor_units
 
@@ -234,6 +240,8 @@ class Remittance(models.Model):
                                         related_name="returned_remittance",
                                         verbose_name=_("return entry"))
     signature = models.BinaryField(_("signature"), null=True, blank=True)
+    signer_certificate_serial = models.CharField(_("signing certificate"), max_length=40,
+                                                 blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
