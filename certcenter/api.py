@@ -87,15 +87,15 @@ class CertificateListApi(APIView):
 class CertificateIssueApi(APIView):
     """Issue from a PKCS#10 request (PEM or base64 DER); the key stays on the device."""
 
-    class In(IdentityIn):
+    class CertificateIssueIn(IdentityIn):
         csr = serializers.CharField(max_length=16_384)
         cert_type = serializers.CharField(max_length=20)
         medium = serializers.ChoiceField(choices=["pc", "phone"], default="pc")
         idempotency_key = serializers.CharField(max_length=64)
 
-    @extend_schema(request=In, responses={201: CertificateOut})
+    @extend_schema(request=CertificateIssueIn, responses={201: CertificateOut})
     def post(self, request):
-        data = self.In(data=request.data)
+        data = self.CertificateIssueIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         certificate = services.certificate_issue(
@@ -113,15 +113,15 @@ class CertificateIssueApi(APIView):
 class CertificateReissueApi(APIView):
     """Free; keeps the expiry; needs a designated device or the SMS code."""
 
-    class In(IdentityIn):
+    class CertificateReissueIn(IdentityIn):
         csr = serializers.CharField(max_length=16_384)
         idempotency_key = serializers.CharField(max_length=64)
         sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
 
-    @extend_schema(request=In, responses={201: CertificateOut})
+    @extend_schema(request=CertificateReissueIn, responses={201: CertificateOut})
     def post(self, request, serial: str):
         customer = _customer(request)
-        data = self.In(data=request.data)
+        data = self.CertificateReissueIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         devices.extra_verification(
@@ -142,15 +142,15 @@ class CertificateReissueApi(APIView):
 
 
 class CertificateRenewApi(APIView):
-    class In(serializers.Serializer):
+    class CertificateRenewIn(serializers.Serializer):
         csr = serializers.CharField(max_length=16_384)
         account_number = serializers.CharField(max_length=20)
         account_password = serializers.CharField(max_length=8)
         idempotency_key = serializers.CharField(max_length=64)
 
-    @extend_schema(request=In, responses={201: CertificateOut})
+    @extend_schema(request=CertificateRenewIn, responses={201: CertificateOut})
     def post(self, request, serial: str):
-        data = self.In(data=request.data)
+        data = self.CertificateRenewIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         certificate = services.certificate_renew(
@@ -166,12 +166,12 @@ class CertificateRenewApi(APIView):
 
 
 class CertificateDiscardApi(APIView):
-    class In(serializers.Serializer):
+    class CertificateDiscardIn(serializers.Serializer):
         reason = serializers.CharField(max_length=32)
 
-    @extend_schema(request=In, responses=CertificateOut)
+    @extend_schema(request=CertificateDiscardIn, responses=CertificateOut)
     def post(self, request, serial: str):
-        data = self.In(data=request.data)
+        data = self.CertificateDiscardIn(data=request.data)
         data.is_valid(raise_exception=True)
         certificate = services.certificate_revoke(
             customer=_customer(request), serial=serial, reason=data.validated_data["reason"]
@@ -224,20 +224,20 @@ class CertificateLoginApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    class In(serializers.Serializer):
+    class CertificateLoginIn(serializers.Serializer):
         nonce = serializers.CharField(max_length=64)
         certificate = serializers.CharField(max_length=16_384)
         signature = Base64Field()
 
-    class Out(serializers.Serializer):
+    class CertificateLoginOut(serializers.Serializer):
         token = serializers.CharField()
         serial = serializers.CharField()
 
-    @extend_schema(request=In, responses={201: Out})
+    @extend_schema(request=CertificateLoginIn, responses={201: CertificateLoginOut})
     def post(self, request):
         from enrollment.services import api_token_issue, customer_ensure_active
 
-        data = self.In(data=request.data)
+        data = self.CertificateLoginIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         certificate = services.certificate_login(
@@ -252,19 +252,19 @@ class CopyStartApi(APIView):
     """Phone side: opens a copy session and returns the 12-digit number to show (4-4-4).
     For an export the phone sends its encrypted key and certificate now."""
 
-    class In(serializers.Serializer):
+    class CopyStartIn(serializers.Serializer):
         direction = serializers.ChoiceField(choices=["import", "export"])
         encrypted_key = Base64Field(required=False)
         certificate = Base64Field(required=False)
 
-    class Out(serializers.Serializer):
+    class CopyStartOut(serializers.Serializer):
         session = serializers.IntegerField()
         code = serializers.CharField()
         expires_at = serializers.DateTimeField()
 
-    @extend_schema(request=In, responses={201: Out})
+    @extend_schema(request=CopyStartIn, responses={201: CopyStartOut})
     def post(self, request):
-        data = self.In(data=request.data)
+        data = self.CopyStartIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         session, code = copy_ops.copy_start(
@@ -286,12 +286,12 @@ class CopyStartApi(APIView):
 class CopySessionApi(APIView):
     """Phone side of an import: the status, and the payload once (then it is wiped)."""
 
-    class Out(serializers.Serializer):
+    class CopySessionOut(serializers.Serializer):
         status = serializers.CharField()
         encrypted_key = serializers.CharField(required=False)
         certificate = serializers.CharField(required=False)
 
-    @extend_schema(responses=Out)
+    @extend_schema(responses=CopySessionOut)
     def get(self, request, session_id: int):
         customer = _customer(request)
         status = copy_ops.copy_session_status(customer=customer, session_id=session_id)
@@ -310,14 +310,14 @@ class CopySessionApi(APIView):
 class CopySendApi(APIView):
     """PC side of an import: sends the encrypted key to the phone showing the number."""
 
-    class In(serializers.Serializer):
+    class CopySendIn(serializers.Serializer):
         code = serializers.CharField(max_length=20)
         encrypted_key = Base64Field()
         certificate = Base64Field()
 
-    @extend_schema(request=In, responses={204: None})
+    @extend_schema(request=CopySendIn, responses={204: None})
     def post(self, request):
-        data = self.In(data=request.data)
+        data = self.CopySendIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         copy_ops.copy_send(
@@ -332,16 +332,16 @@ class CopySendApi(APIView):
 class CopyReceiveApi(APIView):
     """PC side of an export: the number shown on the phone releases the key once."""
 
-    class In(serializers.Serializer):
+    class CopyReceiveIn(serializers.Serializer):
         code = serializers.CharField(max_length=20)
 
-    class Out(serializers.Serializer):
+    class CopyReceiveOut(serializers.Serializer):
         encrypted_key = serializers.CharField()
         certificate = serializers.CharField()
 
-    @extend_schema(request=In, responses=Out)
+    @extend_schema(request=CopyReceiveIn, responses=CopyReceiveOut)
     def post(self, request):
-        data = self.In(data=request.data)
+        data = self.CopyReceiveIn(data=request.data)
         data.is_valid(raise_exception=True)
         key, cert = copy_ops.copy_receive_on_pc(
             customer=_customer(request), code=data.validated_data["code"]
@@ -374,7 +374,7 @@ class ForeignChallengeApi(APIView):
 
 
 class ForeignRegisterApi(APIView):
-    class In(serializers.Serializer):
+    class ForeignRegisterIn(serializers.Serializer):
         certificate = serializers.CharField(max_length=16_384)
         intermediates = serializers.ListField(
             child=serializers.CharField(max_length=16_384), required=False, max_length=4
@@ -383,17 +383,17 @@ class ForeignRegisterApi(APIView):
         signature = Base64Field()
         sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
 
-    class Out(serializers.Serializer):
+    class ForeignRegisterOut(serializers.Serializer):
         issuer = serializers.CharField()
         subject = serializers.CharField()
         serial = serializers.CharField()
         policy_oid = serializers.CharField()
         not_after = serializers.DateTimeField()
 
-    @extend_schema(request=In, responses={201: Out})
+    @extend_schema(request=ForeignRegisterIn, responses={201: ForeignRegisterOut})
     def post(self, request):
         customer = _customer(request)
-        data = self.In(data=request.data)
+        data = self.ForeignRegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         devices.extra_verification(
@@ -409,22 +409,22 @@ class ForeignRegisterApi(APIView):
             nonce=d["nonce"],
             signature=d["signature"],
         )
-        return Response(self.Out(registered).data, status=201)
+        return Response(self.ForeignRegisterOut(registered).data, status=201)
 
 
 class SignatureCheckApi(APIView):
     """Checks an RSA-SHA256 signature made with one of the customer's certificates."""
 
-    class In(serializers.Serializer):
+    class SignatureCheckIn(serializers.Serializer):
         data = Base64Field()
         signature = Base64Field()
 
-    class Out(serializers.Serializer):
+    class SignatureCheckOut(serializers.Serializer):
         serial = serializers.CharField()
 
-    @extend_schema(request=In, responses=Out)
+    @extend_schema(request=SignatureCheckIn, responses=SignatureCheckOut)
     def post(self, request):
-        data = self.In(data=request.data)
+        data = self.SignatureCheckIn(data=request.data)
         data.is_valid(raise_exception=True)
         if not data.validated_data["data"]:
             raise InvalidInput(code="empty_data")
