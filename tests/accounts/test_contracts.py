@@ -1,5 +1,7 @@
 """The cross-app contracts: owner-scoped lookups, account password, opening, funding."""
 
+import hashlib
+
 import pytest
 
 from accounts.models import Account, JournalEntry, Posting
@@ -13,6 +15,7 @@ from accounts.services import (
 )
 from enrollment.services import CustomerSuspended
 from postbank import policy
+from postbank.crypto import keyed_hash
 from postbank.errors import InvalidInput, NotFound
 from postbank.models import AuditEvent
 from tests.accounts.factories import AccountFactory, account_fund
@@ -119,8 +122,19 @@ def test_account_open_makes_a_valid_number_with_the_password():
     assert account_get_for_customer(customer=customer,
                                     number=account_number_format(account.number)) == account
     assert account.status == "active" and account.balance == 0
-    assert account.password_matches("4321") and not account.password_matches("1234")
-    assert "4321" not in account.password_hash
+    stored = Account.objects.get(pk=account.pk).password_hash
+    # A keyed hash bound to the number: not the PIN, and not what the same PIN on another
+    # account (or the unkeyed digest) would store.
+    assert stored != "4321" and len(stored) == 64
+    assert stored == keyed_hash("account-password", f"{account.number}:4321")
+    assert stored != hashlib.sha256(f"{account.number}:4321".encode()).hexdigest()
+    other = account_open(customer=customer, subject="02", password="4321")
+    assert other.password_hash != stored
+    for pin, expected in [("4321", True), ("1234", False), ("4320", False), ("", False)]:
+        assert account.password_matches(pin) is expected
+    account_password_verify(customer=customer, account=account, password="4321")
+    with pytest.raises(WrongAccountPassword):
+        account_password_verify(customer=customer, account=account, password="1234")
     assert AuditEvent.objects.filter(event="account_opened", actor=teller,
                                      subject=f"account:{account.number}").exists()
 
