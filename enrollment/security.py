@@ -74,11 +74,17 @@ def _new_serial(model) -> str:
 
 
 def security_card_issue(
-    *, customer: Customer, actor=None, channel: str = "counter"
+    *, customer: Customer, actor=None, channel: str = "counter", codes: list[str] | None = None
 ) -> tuple[SecurityCard, list[str]]:
     """Issues a new card (an active one is replaced) and returns it with its 35 codes, which
-    exist in clear only for printing the card now. Call inside the counter's transaction."""
-    codes = [f"{secrets.randbelow(10_000):04d}" for _ in range(policy.SECURITY_CARD_CODES)]
+    exist in clear only for printing the card now. Call inside the counter's transaction.
+    `codes` is for the demo's published card only; the counter always draws random ones."""
+    if codes is None:
+        codes = [f"{secrets.randbelow(10_000):04d}" for _ in range(policy.SECURITY_CARD_CODES)]
+    elif len(codes) != policy.SECURITY_CARD_CODES or not all(
+        len(c) == 4 and c.isascii() and c.isdigit() for c in codes
+    ):
+        raise InvalidInput(code="invalid_card_codes")
     now = timezone.now()
     with transaction.atomic():
         SecurityCard.objects.filter(customer=customer, status=MediumStatus.ACTIVE).update(
@@ -144,6 +150,19 @@ def otp_provisioning_uri(*, device: OtpDevice, account_name: str) -> str:
 
 def _active_otp(customer: Customer) -> OtpDevice | None:
     return OtpDevice.objects.filter(customer=customer, status=MediumStatus.ACTIVE).first()
+
+
+def security_card_matches(*, card: SecurityCard, codes: list[str]) -> bool:
+    """True when `codes` are this card's codes (the demo re-prints its known card)."""
+    return len(codes) == len(card.half_hashes) and all(
+        crypto.keyed_hash_matches(
+            CARD_HASH_PURPOSE, f"{card.serial}:{i}:first:{code[:2]}", card.half_hashes[i - 1][0]
+        )
+        and crypto.keyed_hash_matches(
+            CARD_HASH_PURPOSE, f"{card.serial}:{i}:last:{code[2:]}", card.half_hashes[i - 1][1]
+        )
+        for i, code in enumerate(codes, start=1)
+    )
 
 
 def _active_card(customer: Customer) -> SecurityCard | None:
