@@ -195,10 +195,12 @@ export function download(name, bytes) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function message(code) {
+// The page's translated text for a code (certcenter/_device_messages.html); pages of other
+// apps that do not include it get `fallback`, or the code itself.
+export function message(code, fallback) {
   const box = document.querySelector("[data-device-messages]");
   const text = box && box.dataset[`msg${code.replace(/(^|_)(\w)/g, (m, a, c) => c.toUpperCase())}`];
-  return text || code;
+  return text || fallback || code;
 }
 
 // Serial (lowercase hex without leading zeros, as the bank writes it), subject CN and
