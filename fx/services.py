@@ -667,11 +667,48 @@ def remittance_is_expired(*, remittance: Remittance, now: datetime | None = None
             and (now or timezone.now()) - remittance.created_at > policy.FX_QUOTE_TTL)
 
 
-def _security_verify(*, customer: Customer, challenge_id: str | None, answer: str) -> None:
+def _security_verify(*, customer: Customer, challenge_id: str | None, answer: str,
+                     channel: str) -> None:
     # enrollment.security is enrollment's contract (security card challenge or OTP).
     from enrollment.security import security_answer_verify
 
-    security_answer_verify(customer=customer, challenge_id=challenge_id, answer=answer)
+    security_answer_verify(customer=customer, challenge_id=challenge_id, answer=answer,
+                           channel=channel)
+
+
+def remittance_order_bytes(*, remittance: Remittance) -> bytes:
+    """The canonical remittance order the customer signs with the joint certificate."""
+    order = {
+        "remittance": str(remittance.public_id),
+        "kind": remittance.kind,
+        "from_account": remittance.from_account.number,
+        "currency": remittance.currency_id,
+        "amount": remittance.amount_display,
+        "beneficiary": remittance.beneficiary_name,
+        "beneficiary_account": remittance.beneficiary_account,
+        "country": remittance.beneficiary_country,
+        "bic": remittance.bic,
+        "charges": remittance.charges,
+        "payout": remittance.payout,
+        "rate": str(remittance.rate),
+        "total_krw": remittance.total_krw,
+        "quoted_at": remittance.created_at.astimezone(KST).isoformat(timespec="seconds"),
+    }
+    return json.dumps(order, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _signature_verify(*, customer: Customer, remittance: Remittance,
+                      signature: bytes | None) -> str:
+    """The serial of the certificate that signed the order; "" when none was sent (the
+    joint certificate is optional, the password and the security medium are not)."""
+    if not signature:
+        return ""
+    # certcenter.services.signature_verify is the certificate center's contract.
+    from certcenter.services import signature_verify
+
+    certificate = signature_verify(customer=customer, signature=bytes(signature),
+                                   data=remittance_order_bytes(remittance=remittance))
+    return certificate.serial
 
 
 def _customer_mark_used(customer: Customer) -> None:
@@ -719,12 +756,17 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
         return _first_result(remittance, lock)
     try:
         customer_ensure_active(customer=customer)
+        # The medium first: a right answer ends the run of wrong entries, so checking the
+        # password second means it can never erase a run of wrong security codes.
+        _security_verify(customer=customer, challenge_id=challenge_id, answer=security_answer,
+                         channel=channel)
         account_password_verify(customer=customer, account=remittance.from_account,
                                 password=account_password, channel=channel, ip=ip)
-        _security_verify(customer=customer, challenge_id=challenge_id, answer=security_answer)
+        signer = _signature_verify(customer=customer, remittance=remittance,
+                                   signature=signature)
         try:
             confirmed = _confirm_locked(remittance_id=remittance.pk, signature=signature,
-                                        now=now)
+                                        signer=signer, now=now)
         except Refused as exc:
             _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
                           reason=str(exc.message))
@@ -786,7 +828,7 @@ def confirm_lines(remittance: Remittance, source: Account) -> list[Line]:
     return lines
 
 
-def _confirm_locked(*, remittance_id: int, signature: bytes | None,
+def _confirm_locked(*, remittance_id: int, signature: bytes | None, signer: str,
                     now: datetime | None) -> Remittance:
     now = now or timezone.now()
     with transaction.atomic():
@@ -811,10 +853,11 @@ def _confirm_locked(*, remittance_id: int, signature: bytes | None,
         remittance.entry = entry
         remittance.status = Remittance.Status.RECEIVED
         remittance.confirmed_at = now
-        remittance.signature = signature
+        remittance.signature = signature or None
+        remittance.signer_certificate_serial = signer
         remittance.message_reference = _message_reference(remittance)
         remittance.save(update_fields=["entry", "status", "confirmed_at", "signature",
-                                       "message_reference"])
+                                       "signer_certificate_serial", "message_reference"])
         _event(remittance, Remittance.Status.RECEIVED, now)
         transaction.on_commit(lambda: _queue("remittance_send_task", remittance.pk))
     return remittance
