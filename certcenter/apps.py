@@ -31,3 +31,10 @@ class CertcenterConfig(AppConfig):
         MenuEntry("certificate", _("My certificates"), "certcenter:list", 95),
         MenuEntry("certificate", _("Certificate login"), "certcenter:login", 99, public=True),
     ]
+
+    def ready(self) -> None:
+        from enrollment.signals import medium_lost
+
+        from certcenter.receivers import on_medium_lost
+
+        medium_lost.connect(on_medium_lost, dispatch_uid="certcenter.on_medium_lost")

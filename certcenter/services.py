@@ -564,10 +564,11 @@ def holds_expire(*, now: datetime | None = None) -> int:
     return count
 
 
-def certificates_revoke_for_loss(*, customer: Customer) -> int:
+def certificates_revoke_for_loss(*, customer: Customer, channel: str = "web", actor=None) -> int:
     """A reported lost certificate: every live certificate of the customer is revoked for
-    key compromise."""
+    key compromise at once (CRL and OCSP follow on commit). Returns how many."""
     count = 0
+    now = timezone.now()
     with transaction.atomic():
         for certificate in (
             Certificate.objects.select_for_update()
@@ -576,7 +577,14 @@ def certificates_revoke_for_loss(*, customer: Customer) -> int:
             )
             .order_by("pk")
         ):
-            _revoke_row(certificate, reason=Certificate.Reason.KEY_COMPROMISE, now=timezone.now())
+            _revoke_row(certificate, reason=Certificate.Reason.KEY_COMPROMISE, now=now)
+            audit_record(
+                event="certificate_revoked",
+                actor=actor or customer.user,
+                subject=f"certificate:{certificate.serial}",
+                channel=channel,
+                detail={"reason": Certificate.Reason.KEY_COMPROMISE, "by": "loss_report"},
+            )
             count += 1
     return count
 
