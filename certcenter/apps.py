@@ -33,8 +33,7 @@ class CertcenterConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from enrollment.signals import medium_lost
-
         from certcenter.receivers import on_medium_lost
+        from enrollment.signals import medium_lost
 
         medium_lost.connect(on_medium_lost, dispatch_uid="certcenter.on_medium_lost")
