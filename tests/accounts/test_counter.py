@@ -97,6 +97,34 @@ def test_cash_without_id_check_or_with_a_bad_amount_moves_nothing(client):
     assert account.balance == 1_000 and JournalEntry.objects.count() == 1
 
 
+@pytest.mark.parametrize("amount", ["0", "-5", "1.5", "10000.0", "abc", "1e6",
+                                    "1,000,000,000,001"])
+def test_counter_refuses_malformed_amounts_with_a_code(client, amount):
+    _staff(client, "teller")
+    account = AccountFactory(balance=1_000)
+    url = f"/counter/accounts/account/{account.pk}/cash/"
+    for step in ({}, {"confirm": "1"}):
+        response = client.post(url, {"direction": "deposit", "amount": amount,
+                                     "id_document": "passport", "id_confirmed": "on",
+                                     "idempotency_key": "bad-amount", **step})
+        assert response.status_code == 400
+        assert b'data-code="invalid_amount"' in response.content
+    account.refresh_from_db()
+    assert account.balance == 1_000
+    assert JournalEntry.objects.count() == 1 and not CashTransaction.objects.exists()
+
+
+def test_counter_takes_the_largest_amount_allowed(client):
+    _staff(client, "teller")
+    account = AccountFactory()
+    response = client.post(f"/counter/accounts/account/{account.pk}/cash/", {
+        "direction": "deposit", "amount": "1,000,000,000,000", "id_document": "passport",
+        "id_confirmed": "on", "idempotency_key": "max", "confirm": "1"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.balance == 1_000_000_000_000
+
+
 def test_teller_freezes_and_unfreezes_with_a_reason(client):
     _staff(client, "teller")
     account = AccountFactory()

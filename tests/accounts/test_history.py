@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import JournalEntry
+from accounts.numbers import account_number_format
 from accounts.selectors import KST, account_history, history_query_parse
 from accounts.services import Line, entry_post
 from postbank import policy
@@ -233,9 +234,12 @@ def test_api_wrong_check_digit_is_400(client):
     account = AccountFactory()
     _login(client, account)
     wrong = account.number[:13] + str((int(account.number[13]) + 1) % 10)
-    response = client.get(f"/api/v1/accounts/{wrong}/")
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_account_number"
+    for number in [wrong, account_number_format(wrong), "12345", "0123450100001x"]:
+        for url in [f"/api/v1/accounts/{number}/", f"/api/v1/accounts/{number}/transactions/"]:
+            response = client.get(url)
+            assert response.status_code == 400, url
+            assert response["Content-Type"] == "application/problem+json"
+            assert response.json()["code"] == "invalid_account_number"
 
 
 def test_account_list_page(client):
