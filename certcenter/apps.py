@@ -29,6 +29,7 @@ class CertcenterConfig(AppConfig):
             90,
         ),
         MenuEntry("certificate", _("My certificates"), "certcenter:list", 95),
+        MenuEntry("certificate", _("Check my certificate"), "certcenter:sign-check", 97),
         MenuEntry("certificate", _("Certificate login"), "certcenter:login", 99, public=True),
     ]
 

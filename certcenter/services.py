@@ -52,6 +52,8 @@ from postbank.errors import InvalidInput, Refused
 CRL_CACHE_KEY = "certcenter:crl:{ca}"
 CHALLENGE_TTL = timedelta(minutes=2)
 LOGIN_SIGNING_PREFIX = b"postbank-certificate-login:"
+SIGN_CHECK_PREFIX = b"postbank-certificate-check:"
+SIGN_CHECK_PURPOSE = "sign_check"
 MAX_CSR_BYTES = 16_384
 MAX_CERT_BYTES = 16_384
 
@@ -801,17 +803,39 @@ def login_signed_bytes(nonce: str) -> bytes:
     return LOGIN_SIGNING_PREFIX + nonce.encode("ascii")
 
 
+def challenge_consume(*, nonce: str, purpose: str, customer: Customer | None = None) -> None:
+    """Marks a fresh nonce used (single use, even when what follows fails); an unknown,
+    expired, used or other customer's nonce raises ChallengeInvalid."""
+    now = timezone.now()
+    consumed = LoginChallenge.objects.filter(
+        nonce=str(nonce)[:64],
+        purpose=purpose,
+        customer=customer,
+        used_at__isnull=True,
+        expires_at__gte=now,
+    ).update(used_at=now)
+    if consumed != 1:
+        raise ChallengeInvalid()
+
+
+def sign_check_bytes(nonce: str) -> bytes:
+    return SIGN_CHECK_PREFIX + nonce.encode("ascii")
+
+
+def certificate_sign_check(*, customer: Customer, nonce: str, signature: bytes) -> Certificate:
+    """The certificate check page: the browser signed a fresh sample exactly as it signs a
+    transfer order; returns the certificate the bank would accept the signature from."""
+    challenge_consume(nonce=nonce, purpose=SIGN_CHECK_PURPOSE, customer=customer)
+    return signature_verify(customer=customer, data=sign_check_bytes(nonce), signature=signature)
+
+
 def certificate_login(
     *, nonce: str, certificate: str | bytes, signature: bytes, purpose: str = "login"
 ) -> Certificate:
     """The customer signed the server's fresh nonce with the certificate's key. The nonce is
     consumed first (single use, even when the signature then fails)."""
     now = timezone.now()
-    consumed = LoginChallenge.objects.filter(
-        nonce=str(nonce)[:64], purpose=purpose, used_at__isnull=True, expires_at__gte=now
-    ).update(used_at=now)
-    if consumed != 1:
-        raise ChallengeInvalid()
+    challenge_consume(nonce=nonce, purpose=purpose)
     cert = certificate_load(certificate)
     row = (
         Certificate.objects.select_related("ca", "customer__user")

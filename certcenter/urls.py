@@ -23,4 +23,5 @@ urlpatterns = [
     path("devices/<int:device_id>/remove/", views.device_remove, name="device-remove"),
     path("sms-code/", views.sms_code, name="sms-code"),
     path("login/", views.certificate_login, name="login"),
+    path("sign-check/", views.sign_check, name="sign-check"),
 ]

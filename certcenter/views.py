@@ -359,6 +359,43 @@ def sms_code(request, customer):
 
 
 @never_cache
+@customer_required
+def sign_check(request, customer):
+    """Check my certificate: the browser signs a fresh sample with the stored certificate
+    (static/js/certcenter/sign.js, as for a transfer order) and the bank verifies it."""
+    result, error = None, None
+    if request.method == "POST":
+        try:
+            signature = base64.b64decode(request.POST.get("signature", ""), validate=True)
+            result = services.certificate_sign_check(
+                customer=customer, nonce=request.POST.get("nonce", ""), signature=signature
+            )
+        except PostbankError as exc:
+            error = exc.message
+        except ValueError:
+            error = services.InvalidSignature.title
+    challenge = services.login_challenge_issue(
+        purpose=services.SIGN_CHECK_PURPOSE, customer=customer
+    )
+    sample = services.sign_check_bytes(challenge.nonce)
+    usable = live_certificates_for_customer(customer=customer).filter(
+        status=Certificate.Status.VALID
+    )
+    return render(
+        request,
+        "certcenter/sign_check.html",
+        {
+            "nonce": challenge.nonce,
+            "sample": sample.decode(),
+            "sample_b64": base64.b64encode(sample).decode(),
+            "serials": " ".join(c.serial for c in usable),
+            "result": result,
+            "error": error,
+        },
+    )
+
+
+@never_cache
 def certificate_login(request):
     """Certificate login: the page signs a fresh nonce in the browser; the server checks it."""
     error = None

@@ -16,6 +16,7 @@ PAGES = [
     "foreign",
     "devices",
     "list",
+    "sign-check",
 ]
 
 

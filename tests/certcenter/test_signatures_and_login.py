@@ -150,3 +150,54 @@ def test_hostile_certificate_input_is_a_problem_not_a_500(bank_ca, client, blob)
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_certificate"
+
+
+def _sign_check_nonce(customer) -> str:
+    return services.login_challenge_issue(
+        purpose=services.SIGN_CHECK_PURPOSE, customer=customer
+    ).nonce
+
+
+def test_sign_check_accepts_own_signature_once(bank_ca, customer):
+    certificate, key = certificate_make(customer)
+    nonce = _sign_check_nonce(customer)
+    signature = device.sign(key, services.sign_check_bytes(nonce))
+    assert (
+        services.certificate_sign_check(customer=customer, nonce=nonce, signature=signature)
+        == certificate
+    )
+    with pytest.raises(ChallengeInvalid):
+        services.certificate_sign_check(customer=customer, nonce=nonce, signature=signature)
+
+
+def test_sign_check_refuses_other_customers_nonce_and_wrong_key(bank_ca, customer):
+    _certificate, key = certificate_make(customer)
+    other = CustomerFactory(name="김철수")
+    nonce = _sign_check_nonce(other)
+    signature = device.sign(key, services.sign_check_bytes(nonce))
+    with pytest.raises(ChallengeInvalid):
+        services.certificate_sign_check(customer=customer, nonce=nonce, signature=signature)
+    nonce = _sign_check_nonce(customer)
+    stranger = device.sign(device.key_generate(), services.sign_check_bytes(nonce))
+    with pytest.raises(InvalidSignature):
+        services.certificate_sign_check(customer=customer, nonce=nonce, signature=stranger)
+
+
+def test_sign_check_page_shows_the_verified_certificate(bank_ca, customer, client):
+    from tests.factories import DEFAULT_PASSWORD
+
+    certificate, key = certificate_make(customer)
+    assert client.login(username=customer.user.username, password=DEFAULT_PASSWORD)
+    page = client.get(reverse("certcenter:sign-check"))
+    nonce = page.context["nonce"]
+    assert page.context["serials"] == certificate.serial
+    assert base64.b64decode(page.context["sample_b64"]) == services.sign_check_bytes(nonce)
+    signature = base64.b64encode(device.sign(key, services.sign_check_bytes(nonce))).decode()
+    answer = client.post(
+        reverse("certcenter:sign-check"),
+        {"nonce": nonce, "signature": signature, "cert_password": ""},
+    )
+    assert answer.context["result"] == certificate and answer.context["error"] is None
+    replay = client.post(reverse("certcenter:sign-check"), {"nonce": nonce, "signature": signature})
+    assert replay.context["result"] is None
+    assert str(replay.context["error"]) == str(ChallengeInvalid.title)
