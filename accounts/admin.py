@@ -23,6 +23,7 @@ from accounts.services import (
     cash_deposit,
     cash_withdrawal,
 )
+from accounts.views import PERIOD_CHOICES
 from postbank.errors import PostbankError
 from postbank.money import parse_won
 
@@ -119,10 +120,14 @@ class AccountAdmin(admin.ModelAdmin):
                     return redirect("admin:accounts_cashtransaction_receipt", record.pk)
             except PostbankError as exc:
                 problem = exc
-            if confirm:
-                form.amount_won = amount
         context = {**self._context(request, account, _("Counter cash")), "form": form,
                    "confirm": confirm, "problem": problem}
+        if confirm:
+            data = form.cleaned_data
+            context.update({
+                "amount_won": amount,
+                "direction_label": CashTransaction.Direction(data["direction"]).label,
+                "id_document_label": CashTransaction.IdDocument(data["id_document"]).label})
         return TemplateResponse(request, "admin/accounts/account/cash.html", context,
                                 status=400 if problem else 200)
 
@@ -157,7 +162,7 @@ class AccountAdmin(admin.ModelAdmin):
                       "from": query.date_from.isoformat(), "to": query.date_to.isoformat()}
         context = {**self._context(request, account, _("Transaction history")),
                    "page": page, "query": query, "problem": problem, "params": params,
-                   "periods": ["today", "1w", "1m", "3m"]}
+                   "periods": [choice for choice in PERIOD_CHOICES if choice[0] != "custom"]}
         return TemplateResponse(request, "admin/accounts/account/history.html", context,
                                 status=400 if problem else 200)
 

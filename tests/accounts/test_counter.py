@@ -78,8 +78,9 @@ def test_cash_withdrawal_confirms_then_posts_and_shows_a_receipt(client):
     assert again["Location"] == done["Location"]
     account.refresh_from_db()
     assert account.balance == 60_000
-    receipt = client.get(done["Location"])
-    assert b"60000" in receipt.content
+    receipt = client.get(done["Location"]).content.decode()
+    assert 'data-testid="receipt-amount">40,000 ' in receipt
+    assert 'data-testid="receipt-balance">60,000 ' in receipt
 
 
 def test_cash_without_id_check_or_with_a_bad_amount_moves_nothing(client):
