@@ -36,9 +36,14 @@ def swift_text(value: str, *, field: str, max_length: int) -> str:
     text = " ".join(transliterate(value or "").split())
     if not text:
         raise InvalidInput(_("This field is required."), code="required", field=field)
-    bad = sorted(set(_NOT_X.findall(text)))
-    if bad:
-        raise UnsupportedCharacters(field=field, characters="".join(bad))
+    if _NOT_X.search(text):
+        # Named as the customer typed them (NFKD would split Hangul into jamo).
+        bad = sorted({ch for ch in unicodedata.normalize("NFC", value)
+                      if _NOT_X.search(transliterate(ch))})
+        raise UnsupportedCharacters(
+            _("The text has characters the remittance message cannot carry: %(characters)s. "
+              "Use Latin letters, digits and / - ? : ( ) . , ' +.")
+            % {"characters": " ".join(bad)}, field=field, characters="".join(bad))
     if len(text) > max_length:
         raise InvalidInput(_("The text is too long for the remittance message."),
                            code="text_too_long", field=field, max_length=max_length)

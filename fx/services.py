@@ -330,7 +330,8 @@ def parse_foreign_amount(value, *, currency: Currency, field: str = "amount") ->
         raise InvalidForeignAmount(field=field) from exc
     if not number.is_finite() or number <= 0:
         raise InvalidForeignAmount(field=field)
-    if number.as_tuple().exponent < -currency.minor_units:
+    # Trailing zeros are not decimals: "1500.00" yen is 1,500 yen.
+    if number % Decimal(1).scaleb(-currency.minor_units):
         raise TooManyDecimals(field=field, minor_units=currency.minor_units)
     minor = int(number.scaleb(currency.minor_units))
     if minor > 10 ** 15:

@@ -15,6 +15,8 @@ from tests.accounts.factories import AccountFactory
 from tests.transfers.conftest import card_holder
 
 KST = ZoneInfo("Asia/Seoul")
+# The day before: the sender's account is funded.
+FUNDED_AT = datetime(2026, 3, 1, 10, 0, tzinfo=KST)
 # Monday 2 March 2026, 09:00 KST: the morning's first notice.
 NOTICE_AT = datetime(2026, 3, 2, 9, 0, tzinfo=KST)
 # Half an hour later: the customer remits.
@@ -67,8 +69,9 @@ def partners(db):
 
 @pytest.fixture
 def sender(db):
-    holder = card_holder(name="김해외")
-    holder.account = AccountFactory(owner=holder.customer, balance=200_000_000)
+    with time_machine.travel(FUNDED_AT, tick=False):
+        holder = card_holder(name="김해외")
+        holder.account = AccountFactory(owner=holder.customer, balance=200_000_000)
     return holder
 
 

@@ -1,0 +1,67 @@
+"""The annual USD 100,000 limit under two remittances confirmed at the same moment (real
+threads, PostgreSQL row locks)."""
+
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+
+from accounts.reconciliation import reconciliation_run
+from fx.models import AnnualUsage, Remittance
+from fx.services import remittance_confirm, remittance_quote
+from postbank import policy
+from postbank.errors import PostbankError
+from tests.accounts.factories import ACCOUNT_PASSWORD
+from tests.fx.conftest import REMIT_AT, SEPA
+
+pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_concurrent_remittances_cannot_pass_the_annual_limit_together(sender, notice):
+    AnnualUsage.objects.create(customer=sender.customer, year=2026, used_usd_cents=4_000_000)
+    with time_machine.travel(REMIT_AT, tick=True):
+        # USD 40,000 used; each USD 35,000 fits alone (75,000), together they would be
+        # 110,000. Only one of the two may pass.
+        quotes = [remittance_quote(customer=sender.customer, kind="swift",
+                                   from_number=sender.account.number, currency="USD",
+                                   amount=amount, sender_name="KIM HAEOE", charges="SHA",
+                                   idempotency_key=f"race-key-{n}", **SEPA)
+                  for n, amount in enumerate(["35000.00", "35000.01"])]
+        answers = [sender.answer() for _ in quotes]
+        barrier = threading.Barrier(2)
+        outcomes: dict[int, object] = {}
+
+        def run(index: int) -> None:
+            try:
+                barrier.wait(timeout=10)
+                challenge_id, answer = answers[index]
+                outcomes[index] = remittance_confirm(
+                    customer=sender.customer, remittance=quotes[index],
+                    account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
+                    security_answer=answer)
+            except PostbankError as exc:
+                outcomes[index] = exc
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    passed = [o for o in outcomes.values() if isinstance(o, Remittance)]
+    refused = [o for o in outcomes.values() if isinstance(o, PostbankError)]
+    assert len(passed) == 1 and len(refused) == 1, outcomes
+    assert refused[0].code == "annual_limit_exceeded"
+    winner = passed[0]
+    assert winner.status == Remittance.Status.RECEIVED
+    loser = Remittance.objects.exclude(pk=winner.pk).get()
+    assert (loser.status, loser.entry_id) == (Remittance.Status.FAILED, None)
+    usage = AnnualUsage.objects.get(customer=sender.customer, year=2026)
+    assert usage.used_usd_cents == 4_000_000 + winner.usd_cents
+    assert usage.used_usd_cents <= policy.SWIFT_ANNUAL_LIMIT_USD_CENTS
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000 - winner.total_krw
+    assert reconciliation_run(trigger="test").ok
