@@ -42,7 +42,7 @@ def _staff(username: str, password: str, group: str, name: str) -> User:
 def _minor_rrn(today: date) -> str:
     """An RRN of someone who turned 18 a hundred days ago: a minor who may apply alone."""
     born = today - timedelta(days=100) - relativedelta(years=policy.MINOR_MAY_APPLY_ALONE_AGE)
-    front = f"{born:%y%m%d}" + ("3" if born.year >= 2000 else "1") + "012345"
+    front = f"{born:%y%m%d}" + ("3" if born.year >= 2000 else "1") + "01234"
     return front + stdnum_rrn.calc_check_digit(front)
 
 

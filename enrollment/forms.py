@@ -1,5 +1,10 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from enrollment import identity
+from enrollment.models import Application, Customer, Document
+from postbank.errors import PostbankError
 
 
 class LoginForm(forms.Form):
@@ -9,3 +14,99 @@ class LoginForm(forms.Form):
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(
                                    attrs={"autocomplete": "current-password"}))
+
+
+def _checked(normalize, value, **kwargs):
+    try:
+        return normalize(value, **kwargs)
+    except PostbankError as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+_NO_AUTOFILL = {"autocomplete": "off", "spellcheck": "false"}
+
+
+class ApplicationForm(forms.Form):
+    """The teller's counter application; the service checks everything again."""
+
+    name = forms.CharField(label=_("Real name"), max_length=100)
+    rrn = forms.CharField(label=_("Resident registration number"), max_length=14,
+                          help_text=_("YYMMDD-NNNNNNN; stored encrypted, shown masked."),
+                          widget=forms.PasswordInput(attrs=_NO_AUTOFILL))
+    phone = forms.CharField(label=_("Mobile phone"), max_length=13,
+                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    customer_type = forms.ChoiceField(
+        label=_("Customer type"),
+        choices=[(Customer.Type.INDIVIDUAL, _("individual (a minor is recognised from the RRN)")),
+                 (Customer.Type.SOLE_PROPRIETOR, _("sole proprietor"))])
+    business_number = forms.CharField(label=_("Business registration number"), max_length=12,
+                                      required=False)
+    id_document_type = forms.ChoiceField(label=_("ID document checked"),
+                                         choices=Application.IdDocument.choices)
+    id_document_number = forms.CharField(label=_("ID document number"), max_length=32,
+                                         widget=forms.TextInput(attrs=_NO_AUTOFILL))
+    designated_accounts = forms.CharField(
+        label=_("Designated withdrawal accounts"), required=False,
+        help_text=_("One account number per line; leave empty to open a new ordinary "
+                    "deposit account."),
+        widget=forms.Textarea(attrs={"rows": 2}))
+    new_account_password = forms.CharField(
+        label=_("Password of the new account"), required=False, max_length=4, strip=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    authentication = forms.ChoiceField(label=_("Seal or signature"),
+                                       choices=Application.Authentication.choices,
+                                       widget=forms.RadioSelect)
+    representation = forms.ChoiceField(label=_("Applied by"), required=False,
+                                       choices=Application.Representation.choices)
+    representative_name = forms.CharField(label=_("Legal representative's name"),
+                                          max_length=100, required=False)
+    documents = forms.MultipleChoiceField(label=_("Documents checked"),
+                                          choices=Document.choices, required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    medium = forms.ChoiceField(label=_("Security medium to issue"),
+                               choices=Application.Medium.choices, widget=forms.RadioSelect)
+
+    def clean_rrn(self):
+        return _checked(identity.rrn_normalize, self.cleaned_data["rrn"],
+                        today=timezone.localdate())
+
+    def clean_phone(self):
+        return _checked(identity.phone_normalize, self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("customer_type") == Customer.Type.SOLE_PROPRIETOR:
+            try:
+                data["business_number"] = _checked(identity.business_number_normalize,
+                                                   data.get("business_number", ""))
+            except forms.ValidationError as exc:
+                self.add_error("business_number", exc)
+        return data
+
+
+class IdCheckForm(forms.Form):
+    id_document_type = forms.ChoiceField(label=_("ID document checked"),
+                                         choices=Application.IdDocument.choices)
+    id_document_number = forms.CharField(label=_("ID document number"), max_length=32,
+                                         widget=forms.TextInput(attrs=_NO_AUTOFILL))
+
+
+class LossReportForm(forms.Form):
+    medium = forms.ChoiceField(label=_("Medium reported lost"),
+                               choices=[("security_card", _("security card")),
+                                        ("otp", _("OTP")),
+                                        ("certificate", _("joint certificate"))])
+    channel = forms.ChoiceField(label=_("Reported"),
+                                choices=[("phone", _("by phone")),
+                                         ("counter", _("at the counter"))],
+                                widget=forms.RadioSelect)
+    id_document_type = forms.ChoiceField(label=_("ID document checked"), required=False,
+                                         choices=[("", "—"), *Application.IdDocument.choices])
+    id_document_number = forms.CharField(label=_("ID document number"), max_length=32,
+                                         required=False,
+                                         widget=forms.TextInput(attrs=_NO_AUTOFILL))
+
+
+class ReplacementForm(IdCheckForm):
+    medium = forms.ChoiceField(label=_("Security medium to issue"),
+                               choices=Application.Medium.choices, widget=forms.RadioSelect)

@@ -31,6 +31,7 @@ _CENTURY = {
     "7": 2000,
     "8": 2000,
 }
+_RRN = re.compile(r"^[0-9]{6}-?[0-9]{7}$")
 _PHONE = re.compile(r"^(01[016789]|02|0[3-6][1-5]|070)(\d{3,4})(\d{4})$")
 
 
@@ -52,9 +53,10 @@ class InvalidPhone(InvalidInput):
 def rrn_normalize(value: str, *, today: date) -> str:
     """13 digits of a valid RRN, or InvalidRrn (format, century digit, birth date not in the
     future, and the check digit where one exists)."""
-    digits = re.sub(r"[\s-]", "", value or "")
-    if not (len(digits) == 13 and digits.isascii() and digits.isdigit()):
+    text = re.sub(r"\s", "", value or "")
+    if not _RRN.match(text):
         raise InvalidRrn()
+    digits = text.replace("-", "")
     born = rrn_birth_date(digits)
     if born is None or born > today:
         raise InvalidRrn()
@@ -90,11 +92,26 @@ def rrn_encrypt(digits: str) -> str:
     return crypto.encrypt(RRN_PURPOSE, digits)
 
 
+_BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
+def business_number_check_digit(first_nine: str) -> str:
+    """The National Tax Service check digit (python-stdnum checks only the format)."""
+    digits = [int(ch) for ch in first_nine]
+    total = sum(d * w for d, w in zip(digits, _BRN_WEIGHTS, strict=True))
+    total += digits[8] * 5 // 10
+    return str((10 - total % 10) % 10)
+
+
 def business_number_normalize(value: str) -> str:
+    """10 digits of a business registration number with a valid check digit."""
     try:
-        return brn.validate(value or "")
+        digits = brn.validate(value or "")
     except stdnum_errors.ValidationError:
         raise InvalidBusinessNumber() from None
+    if digits[9] != business_number_check_digit(digits[:9]):
+        raise InvalidBusinessNumber()
+    return digits
 
 
 def phone_normalize(value: str) -> str:

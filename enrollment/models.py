@@ -231,3 +231,125 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return secrets.token_urlsafe(32)
+
+
+class Document(models.TextChoices):
+    """Papers a teller checks at the counter (DOMAIN.md, "Enrollment at the counter")."""
+
+    APPLICATION_FORM = "application_form", _("electronic financial transaction application")
+    PASSBOOK_SEAL = "passbook_seal", _("passbook and its seal")
+    BUSINESS_REGISTRATION = "business_registration", _(
+        "copy of the business registration certificate")
+    REPRESENTATIVE_ID = "representative_id", _("ID of the representative")
+    MINOR_REAL_NAME = "minor_real_name", _("proof of the minor's real name")
+    FAMILY_RELATIONSHIP = "family_relationship", _(
+        "family relationship certificate (for an infant or child, instead of the real-name "
+        "proof)")
+    MINOR_BASIC_CERTIFICATE = "minor_basic_certificate", _(
+        "minor's basic certificate (detailed)")
+    REPRESENTATION_PROOF = "representation_proof", _(
+        "proof of the representation (parents: family relationship certificate or resident "
+        "registration copy; guardian: e.g. a court judgment)")
+    MINOR_CONSENT = "minor_consent", _("minor e-financial subscription consent")
+    PARENTS_ID_COPIES = "parents_id_copies", _("ID copies of both parents")
+    MINOR_PRESENT = "minor_present", _("the minor is present (a signature is used)")
+
+
+class Application(models.Model):
+    """An electronic financial transaction application taken at the counter. The customer
+    registers online within policy.REGISTRATION_WINDOW_DAYS (KST, counting the application
+    day), until `registration_deadline` (exclusive)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting online registration")
+        REGISTERED = "registered", _("registered")
+        EXPIRED = "expired", _("expired")
+
+    class IdDocument(models.TextChoices):
+        RESIDENT_CARD = "resident_card", _("resident registration card")
+        DRIVER_LICENSE = "driver_license", _("driver's license")
+        PASSPORT = "passport", _("passport")
+
+    class Authentication(models.TextChoices):
+        SEAL = "seal", _("seal")
+        SIGNATURE = "signature", _("signature")
+
+    class Representation(models.TextChoices):
+        NONE = "", _("the customer in person")
+        ONE_PARENT = "one_parent", _("one parent")
+        BOTH_PARENTS = "both_parents", _("both parents")
+        SOLE_REPRESENTATIVE = "sole_representative", _("the single legal representative")
+        GUARDIAN = "guardian", _("a guardian")
+
+    class Medium(models.TextChoices):
+        SECURITY_CARD = "security_card", _("security card")
+        OTP = "otp", _("OTP")
+
+    reference = models.CharField(_("reference"), max_length=14, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="applications",
+                                 verbose_name=_("customer"))
+    customer_type = models.CharField(_("customer type"), max_length=16,
+                                     choices=Customer.Type.choices)
+    id_document_type = models.CharField(_("ID document"), max_length=16,
+                                        choices=IdDocument.choices)
+    id_document_encrypted = models.TextField(editable=False)
+    id_document_masked = models.CharField(_("ID document number"), max_length=32)
+    designated_accounts = models.ManyToManyField("accounts.Account", related_name="+",
+                                                 verbose_name=_("designated withdrawal accounts"))
+    authentication = models.CharField(_("seal or signature"), max_length=16,
+                                      choices=Authentication.choices)
+    representation = models.CharField(_("applied by"), max_length=24, blank=True,
+                                      choices=Representation.choices)
+    representative_name = models.CharField(_("legal representative"), max_length=100,
+                                           blank=True)
+    documents = models.JSONField(_("documents checked"), default=list)
+    medium = models.CharField(_("security medium"), max_length=16, choices=Medium.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    teller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("teller"))
+    applied_at = models.DateTimeField(_("applied"), default=timezone.now)
+    registration_deadline = models.DateTimeField(_("register before"))
+    closed_at = models.DateTimeField(_("registered or expired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("counter application")
+        verbose_name_plural = _("counter applications")
+        ordering = ["-applied_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(status="pending"),
+                                    name="one_pending_application"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class IdCheck(models.Model):
+    """A teller's ID check before lifting a suspension, raising a minor's limits, taking a
+    loss report or issuing a replacement medium."""
+
+    class Purpose(models.TextChoices):
+        SUSPENSION_LIFT = "suspension_lift", _("suspension lifted")
+        ADULT_LIMITS = "adult_limits", _("minor limits raised")
+        LOSS_REPORT = "loss_report", _("loss report")
+        MEDIUM_REPLACEMENT = "medium_replacement", _("replacement medium")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="id_checks",
+                                 verbose_name=_("customer"))
+    purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices)
+    id_document_type = models.CharField(_("ID document"), max_length=16,
+                                        choices=Application.IdDocument.choices, blank=True)
+    id_document_masked = models.CharField(_("ID document number"), max_length=32, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, default="counter")
+    teller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("teller"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ID check")
+        verbose_name_plural = _("ID checks")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.purpose}"

@@ -28,6 +28,7 @@ API_TOKEN_IDLE = timedelta(seconds=SESSION_IDLE_SECONDS)
 # Enrollment and suspension
 MAJORITY_AGE = 19
 MINOR_MAY_APPLY_ALONE_AGE = 18
+MINOR_CHILD_UNDER_AGE = 13  # an "infant or child": family certificate as real-name proof (choice)
 REGISTRATION_WINDOW_DAYS = 5  # counting the application day
 WRONG_ENTRY_LIMIT = 5
 DORMANCY_MONTHS = 12
