@@ -7,7 +7,6 @@ medium answer (and the signature) executes it once.
 """
 
 import base64
-import binascii
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -27,6 +26,7 @@ from transfers.selectors import (
 )
 from transfers.services import (
     recipient_inquiry,
+    signature_decode,
     transfer_execute,
     transfer_order_bytes,
     transfer_prepare,
@@ -60,6 +60,13 @@ class TransferOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     executed_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
+    signer_certificate_serial = serializers.CharField(
+        help_text="Serial (hex) of the joint certificate that signed the order."
+    )
+    signature = serializers.CharField(source="signature_base64", help_text="Base64.")
+    signed_order_sha256 = serializers.CharField(
+        help_text="SHA-256 (hex) of the signed order bytes kept as evidence."
+    )
 
 
 class PreparedTransferOutputSerializer(TransferOutputSerializer):
@@ -211,8 +218,10 @@ class TransferChallengeApi(APIView):
 
 
 class TransferConfirmApi(APIView):
-    """Confirms a prepared transfer with the account password and the security medium;
-    the money moves once. Repeating it returns the first result."""
+    """Confirms a prepared transfer with the electronic signature of its order, the account
+    password and the security medium; the money moves once. Repeating it returns the first
+    result. A missing signature answers `signature_required`, a wrong or revoked one
+    `invalid_signature`, and the transfer stays prepared."""
 
     class TransferConfirmInputSerializer(serializers.Serializer):
         account_password = serializers.CharField(max_length=4, trim_whitespace=False)
@@ -221,7 +230,15 @@ class TransferConfirmApi(APIView):
         )
         security_answer = serializers.CharField(max_length=8)
         signature = serializers.CharField(
-            required=False, allow_blank=True, default="", help_text="Base64 signature over `order`."
+            max_length=2048,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=(
+                "Needed: the base64 RSA-PKCS#1 v1.5 SHA-256 signature over the bytes of `order` "
+                "(from the prepare answer) made with the customer's joint certificate; without "
+                "it the answer is `signature_required`."
+            ),
         )
 
     @extend_schema(
@@ -240,19 +257,14 @@ class TransferConfirmApi(APIView):
         transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
         data = self.TransferConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            signature = base64.b64decode(data.validated_data["signature"], validate=True)
-        except binascii.Error as exc:
-            raise InvalidInput(
-                code="invalid_signature_encoding", message="The signature is not valid base64."
-            ) from exc
+        signature = signature_decode(data.validated_data["signature"])
         transfer = transfer_execute(
             customer=customer,
             transfer=transfer,
             account_password=data.validated_data["account_password"],
             challenge_id=data.validated_data["challenge_id"] or None,
             security_answer=data.validated_data["security_answer"],
-            signature=signature or None,
+            signature=signature,
             channel=channel_of(request),
             ip=client_ip(request),
         )

@@ -6,6 +6,8 @@ doubles as the idempotency record: (customer, idempotency_key) is unique and the
 fingerprint tells a replay from a different request under the same key.
 """
 
+import base64
+import hashlib
 import uuid
 
 from django.db import models
@@ -15,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.numbers import account_number_format
 from postbank import policy
 
+# The channel of the seeded demo history, the only transfers that move money unsigned.
+DEMO_CHANNEL = "demo"
 BANK_CHOICES = [(policy.BANK_CODE, _("Post Office")), *sorted(policy.OTHER_BANKS.items())]
 
 
@@ -155,7 +159,9 @@ class Transfer(models.Model):
         related_name="reversed_transfer",
         verbose_name=_("reversal entry"),
     )
-    # The signed transfer order (the certificate center makes it required).
+    # The evidence of the electronic signature: the exact order bytes the customer signed
+    # with the joint certificate, the signature and the signing certificate's serial.
+    signed_order = models.BinaryField(_("signed order"), null=True, blank=True)
     signature = models.BinaryField(_("signature"), null=True, blank=True)
     signer_certificate_serial = models.CharField(
         _("signer certificate serial"), max_length=64, blank=True
@@ -199,6 +205,14 @@ class Transfer(models.Model):
                 | Q(entry__isnull=False, reversal_entry__isnull=True),
                 name="transfer_completed_not_reversed",
             ),
+            # Money moves only on a signed order; the seeded demo history is the one exception.
+            models.CheckConstraint(
+                condition=Q(entry__isnull=True)
+                | Q(signature__isnull=False, signed_order__isnull=False)
+                & ~Q(signer_certificate_serial="")
+                | Q(channel=DEMO_CHANNEL),
+                name="transfer_moved_money_is_signed",
+            ),
         ]
         indexes = [
             models.Index(fields=["customer", "-created_at", "-id"], name="transfer_search"),
@@ -229,6 +243,18 @@ class Transfer(models.Model):
     @property
     def moved_money(self) -> bool:
         return self.entry_id is not None
+
+    @property
+    def signature_base64(self) -> str:
+        return base64.b64encode(bytes(self.signature)).decode() if self.signature else ""
+
+    @property
+    def signed_order_text(self) -> str:
+        return bytes(self.signed_order).decode() if self.signed_order else ""
+
+    @property
+    def signed_order_sha256(self) -> str:
+        return hashlib.sha256(bytes(self.signed_order)).hexdigest() if self.signed_order else ""
 
 
 class DailyUsage(models.Model):

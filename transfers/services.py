@@ -3,10 +3,13 @@
 Order of locks in every transaction that moves money here: the transfer row, then the
 sending customer's daily usage row, then deposit accounts in primary-key order
 (accounts.services.accounts_lock). One order everywhere means no deadlock cycle.
-Secrets (account password, security code) are checked before the money transaction: a
-wrong entry is counted durably by enrollment and must survive the refusal.
+The electronic signature and the secrets (account password, security code) are checked
+before the money transaction: a wrong entry is counted durably by enrollment and must
+survive the refusal, and no lock is held during the RSA verification.
 """
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -92,6 +95,26 @@ class TransferExpired(Refused):
 class TransferInProgress(Refused):
     code = "transfer_in_progress"
     title = _("This transfer is already being confirmed.")
+
+
+class SignatureRequired(InvalidInput):
+    code = "signature_required"
+    title = _("Sign the transfer order with your joint certificate.")
+
+
+class SignatureMalformed(InvalidInput):
+    code = "invalid_signature_encoding"
+    title = _("The electronic signature is not valid base64.")
+
+
+def signature_decode(text: str | None) -> bytes | None:
+    """The signature from its base64 text (None when absent)."""
+    if not text:
+        return None
+    try:
+        return base64.b64decode(text, validate=True) or None
+    except (binascii.Error, ValueError):
+        raise SignatureMalformed(field="signature") from None
 
 
 class TransferNotFound(NotFound):
@@ -360,6 +383,17 @@ def transfer_is_expired(*, transfer: Transfer, now: datetime | None = None) -> b
     )
 
 
+def _signature_verify(*, customer: Customer, order: bytes, signature: bytes | None) -> str:
+    """The serial of the customer's valid joint certificate that signed exactly `order`."""
+    if not signature:
+        raise SignatureRequired(field="signature")
+    # certcenter.services.signature_verify is the certificate center's contract: it refuses
+    # (invalid_signature) another key, or a revoked, expired or suspended certificate.
+    from certcenter.services import signature_verify
+
+    return signature_verify(customer=customer, data=order, signature=signature).serial
+
+
 def _security_verify(
     *, customer: Customer, challenge_id: str | None, answer: str, channel: str
 ) -> None:
@@ -385,6 +419,10 @@ def transfer_execute(
 ) -> Transfer:
     """Confirms a prepared transfer and moves the money, once.
 
+    The confirmation needs the electronic signature of the canonical order
+    (transfer_order_bytes) with the customer's joint certificate, the security medium and
+    the account password. A missing or invalid signature is refused before any secret is
+    checked and leaves the transfer prepared (the customer may sign again).
     A transfer that is no longer `prepared` is returned as it is (a double click, a reload
     or an API retry sees the first result). Limits, funds and account states are checked
     inside the transaction that moves the money, with the rows locked; a refusal there
@@ -410,6 +448,8 @@ def transfer_execute(
         return _first_result(transfer, lock)
     try:
         customer_ensure_active(customer=customer)
+        order = transfer_order_bytes(transfer=transfer)
+        signer_serial = _signature_verify(customer=customer, order=order, signature=signature)
         # The medium first: a right answer ends the run of wrong entries, so checking the
         # password second means it can never erase a run of wrong security codes.
         _security_verify(
@@ -423,7 +463,13 @@ def transfer_execute(
             ip=ip,
         )
         try:
-            executed = transfer_post(transfer_id=transfer.pk, signature=signature, now=now)
+            executed = transfer_post(
+                transfer_id=transfer.pk,
+                signed_order=order,
+                signature=signature,
+                signer_certificate_serial=signer_serial,
+                now=now,
+            )
         except Refused as exc:
             _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
             raise
@@ -436,7 +482,11 @@ def transfer_execute(
         subject=f"transfer:{executed.public_id}",
         channel=channel,
         ip=ip,
-        detail={"amount": executed.amount, "status": executed.status},
+        detail={
+            "amount": executed.amount,
+            "status": executed.status,
+            "signer_certificate": executed.signer_certificate_serial,
+        },
     )
     return executed
 
@@ -474,10 +524,17 @@ def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
 
 
 def transfer_post(
-    *, transfer_id: int, signature: bytes | None, now: datetime | None = None
+    *,
+    transfer_id: int,
+    signed_order: bytes | None,
+    signature: bytes | None,
+    signer_certificate_serial: str,
+    now: datetime | None = None,
 ) -> Transfer:
-    """Moves the money of a prepared transfer whose secrets were checked: one transaction,
-    rows locked, limits and funds checked under the locks, one balanced entry."""
+    """Moves the money of a prepared transfer whose signature and secrets were checked: one
+    transaction, rows locked, limits and funds checked under the locks, one balanced entry,
+    the signed order kept as evidence. The database refuses an unsigned transfer unless its
+    channel is the demo's (seeded history)."""
     now = now or timezone.now()
     day = kst_today(now)
     with transaction.atomic():
@@ -550,7 +607,9 @@ def transfer_post(
         transfer.entry = entry
         transfer.business_date = day
         transfer.executed_at = now
+        transfer.signed_order = signed_order
         transfer.signature = signature
+        transfer.signer_certificate_serial = signer_certificate_serial
         if transfer.kind == Transfer.Kind.INTERBANK:
             transfer.status = Transfer.Status.SETTLING
             transaction.on_commit(lambda: _queue_settlement(transfer.pk))
@@ -562,7 +621,9 @@ def transfer_post(
                 "entry",
                 "business_date",
                 "executed_at",
+                "signed_order",
                 "signature",
+                "signer_certificate_serial",
                 "status",
                 "finished_at",
             ]

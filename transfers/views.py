@@ -1,7 +1,6 @@
 """Transfer pages: enter → recipient inquiry and confirm → result; search, detail, print."""
 
 import base64
-import binascii
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,13 +12,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.selectors import accounts_for_customer
 from postbank import policy
 from postbank.audit import client_ip
-from postbank.errors import InvalidInput, PostbankError
+from postbank.errors import NotFound, PostbankError
 from transfers.forms import ConfirmForm, SearchForm, TransferForm
 from transfers.models import Transfer
 from transfers.selectors import transfer_get_for_customer, transfer_search_clean, transfers_search
 from transfers.services import (
     daily_usage_today,
     limits_for,
+    signature_decode,
     transfer_execute,
     transfer_is_expired,
     transfer_order_bytes,
@@ -32,6 +32,14 @@ def _customer(request):
     if customer is None:
         raise Http404
     return customer
+
+
+def _transfer(request, public_id) -> Transfer:
+    """The customer's own transfer; anything else is the same 404 page as a missing one."""
+    try:
+        return transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+    except NotFound:
+        raise Http404 from None
 
 
 def _challenge(customer):
@@ -85,49 +93,45 @@ def transfer_new(request):
     )
 
 
-@sensitive_post_parameters("account_password", "security_answer")
+@sensitive_post_parameters("account_password", "security_answer", "cert_password", "signature")
 @login_required
 @never_cache
 def transfer_confirm(request, public_id):
     customer = _customer(request)
-    transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
+    transfer = _transfer(request, public_id)
     if transfer.status != Transfer.Status.PREPARED:
         return redirect("transfers:detail", public_id=transfer.public_id)
     form = ConfirmForm(request.POST or None)
-    error = ""
+    error = error_code = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            signature = base64.b64decode(data["signature"], validate=True) or None
-        except binascii.Error:
-            signature = None
-            error = str(InvalidInput.title)
-        if not error:
-            try:
-                transfer_execute(
-                    customer=customer,
-                    transfer=transfer,
-                    account_password=data["account_password"],
-                    challenge_id=data["challenge_id"] or None,
-                    security_answer=data["security_answer"],
-                    signature=signature,
-                    channel="web",
-                    ip=client_ip(request),
-                )
-            except PostbankError as exc:
-                transfer.refresh_from_db()
-                if transfer.status != Transfer.Status.PREPARED:
-                    return redirect("transfers:detail", public_id=transfer.public_id)
-                error = str(exc.message)
-            else:
+            transfer_execute(
+                customer=customer,
+                transfer=transfer,
+                account_password=data["account_password"],
+                challenge_id=data["challenge_id"] or None,
+                security_answer=data["security_answer"],
+                signature=signature_decode(data["signature"]),
+                channel="web",
+                ip=client_ip(request),
+            )
+        except PostbankError as exc:
+            transfer.refresh_from_db()
+            if transfer.status != Transfer.Status.PREPARED:
                 return redirect("transfers:detail", public_id=transfer.public_id)
+            error = str(exc.message)
+            error_code = exc.code
+        else:
+            return redirect("transfers:detail", public_id=transfer.public_id)
     if transfer_is_expired(transfer=transfer):
         return redirect("transfers:new")
     try:
         challenge = _challenge(customer)
     except PostbankError as exc:
-        challenge, error = None, str(exc.message)
+        challenge, error, error_code = None, str(exc.message), exc.code
     form = ConfirmForm(initial={"challenge_id": getattr(challenge, "id", "") or ""})
+    order = transfer_order_bytes(transfer=transfer)
     return render(
         request,
         "transfers/confirm.html",
@@ -136,20 +140,22 @@ def transfer_confirm(request, public_id):
             "form": form,
             "challenge": challenge,
             "error": error,
-            "order": base64.b64encode(transfer_order_bytes(transfer=transfer)).decode(),
+            "error_code": error_code,
+            "order": base64.b64encode(order).decode(),
+            "order_text": order.decode(),
         },
     )
 
 
 @login_required
 def transfer_detail(request, public_id):
-    transfer = transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+    transfer = _transfer(request, public_id)
     return render(request, "transfers/detail.html", {"transfer": transfer})
 
 
 @login_required
 def transfer_receipt(request, public_id):
-    transfer = transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+    transfer = _transfer(request, public_id)
     if transfer.status not in (
         Transfer.Status.COMPLETED,
         Transfer.Status.SETTLING,

@@ -43,17 +43,19 @@ def prepare(client, body, key="api-key-00000001"):
     return client.post("/api/v1/transfers/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
-def confirm(client, transfer_id, **answers):
+def confirm(client, holder, prepared, **answers):
+    """Signs the order the prepare call answered, asks for a challenge and confirms; the
+    card answer is right unless `answers` overrides it."""
+    transfer_id = prepared["id"]
     challenge = client.post(f"/api/v1/transfers/{transfer_id}/challenge/").json()
-    return client.post(
-        f"/api/v1/transfers/{transfer_id}/confirm/",
-        {
-            "account_password": ACCOUNT_PASSWORD,
-            "challenge_id": challenge["challenge_id"],
-            **answers,
-        },
-        format="json",
-    ), challenge
+    body = {
+        "account_password": ACCOUNT_PASSWORD,
+        "challenge_id": challenge["challenge_id"],
+        "security_answer": card_answer(holder, challenge),
+        "signature": holder.sign_base64(prepared["order"]),
+        **answers,
+    }
+    return client.post(f"/api/v1/transfers/{transfer_id}/confirm/", body, format="json")
 
 
 def card_answer(holder, challenge) -> str:
@@ -107,12 +109,17 @@ def test_full_flow_inquiry_prepare_confirm_replay_and_read(holder):
             "account_password": ACCOUNT_PASSWORD,
             "challenge_id": challenge["challenge_id"],
             "security_answer": card_answer(holder, challenge),
+            "signature": holder.sign_base64(body["order"]),
         },
         format="json",
     )
     assert done.status_code == 200, done.json()
     assert done.json()["status"] == "completed"
-    again, _challenge = confirm(client, body["id"], security_answer="0000")
+    assert done.json()["signer_certificate_serial"] == holder.certificate.serial
+    assert base64.b64decode(done.json()["signature"]) == holder.sign_bytes(
+        base64.b64decode(body["order"])
+    )
+    again = confirm(client, holder, body, security_answer="0000")
     assert again.status_code == 200 and again.json()["status"] == "completed"
     assert Account.objects.get(pk=receiver.pk).balance == 75_000
     assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == 1
@@ -203,18 +210,9 @@ def test_refused_confirmation_repeats_the_same_problem(holder):
     client = client_for(holder.customer)
     body = prepare(client, order(holder, AccountFactory().number, 500_001)).json()
     before = ledger_snapshot()
-    challenge = client.post(f"/api/v1/transfers/{body['id']}/challenge/").json()
-    first = client.post(
-        f"/api/v1/transfers/{body['id']}/confirm/",
-        {
-            "account_password": ACCOUNT_PASSWORD,
-            "challenge_id": challenge["challenge_id"],
-            "security_answer": card_answer(holder, challenge),
-        },
-        format="json",
-    )
+    first = confirm(client, holder, body)
     assert (first.status_code, first.json()["code"]) == (409, "insufficient_funds")
-    second, _challenge = confirm(client, body["id"], security_answer="1111")
+    second = confirm(client, holder, body, security_answer="1111")
     assert (second.status_code, second.json()["code"]) == (409, "insufficient_funds")
     assert ledger_snapshot() == before
 
@@ -224,16 +222,7 @@ def test_interbank_through_the_api_shows_fee_and_settling(holder):
     client = client_for(holder.customer)
     body = prepare(client, {**order(holder, "94370200123456", 10_000), "bank_code": "004"}).json()
     assert (body["kind"], body["fee"], body["bank_name"]) == ("interbank", 500, "KB")
-    challenge = client.post(f"/api/v1/transfers/{body['id']}/challenge/").json()
-    done = client.post(
-        f"/api/v1/transfers/{body['id']}/confirm/",
-        {
-            "account_password": ACCOUNT_PASSWORD,
-            "challenge_id": challenge["challenge_id"],
-            "security_answer": card_answer(holder, challenge),
-        },
-        format="json",
-    ).json()
+    done = confirm(client, holder, body).json()
     assert done["status"] == "settling"
     assert Account.objects.get(pk=holder.account.pk).balance == 489_500
 

@@ -50,6 +50,7 @@ def execute(holder, transfer):
         account_password=ACCOUNT_PASSWORD,
         challenge_id=challenge_id,
         security_answer=answer,
+        signature=holder.sign(transfer),
     )
 
 
@@ -62,6 +63,7 @@ def test_200_concurrent_transfers_among_20_accounts_conserve_money_and_limits():
     for index in range(20):
         holder = card_holder(name=f"동시{index}", own_limit_per_day=120_000)
         holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+        holder.certify()
         holders.append(holder)
     rng = random.Random(20261123)
     plan = []
@@ -114,6 +116,7 @@ def test_200_concurrent_transfers_among_20_accounts_conserve_money_and_limits():
 def test_daily_limit_race_lets_exactly_one_through():
     holder = card_holder(name="경합", own_limit_per_day=1_000_000)
     holder.account = AccountFactory(owner=holder.customer, balance=5_000_000)
+    holder.certify()
     target = AccountFactory(balance=0)
     transfers = [
         transfer_prepare(
@@ -139,6 +142,7 @@ def test_opposite_direction_transfers_never_deadlock():
     a, b = card_holder(name="갑"), card_holder(name="을")
     a.account = AccountFactory(owner=a.customer, balance=1_000_000)
     b.account = AccountFactory(owner=b.customer, balance=1_000_000)
+    a.certify(), b.certify()
     plans = []
     for index in range(40):
         source, target = (a, b) if index % 2 else (b, a)
@@ -180,6 +184,7 @@ def test_a_double_click_moves_the_money_once_and_counts_no_wrong_entry():
         amount=30_000,
     )
     challenge_id, answer = holder.answer()
+    signature = holder.sign(transfer)
 
     def click(_index):
         return transfer_execute(
@@ -188,6 +193,7 @@ def test_a_double_click_moves_the_money_once_and_counts_no_wrong_entry():
             account_password=ACCOUNT_PASSWORD,
             challenge_id=challenge_id,
             security_answer=answer,
+            signature=signature,
         ).status
 
     assert run_threads(2, click) == ["completed", "completed"]

@@ -55,6 +55,7 @@ def confirm(holder, transfer, *, password=ACCOUNT_PASSWORD, wrong_code=False):
         account_password=password,
         challenge_id=challenge_id,
         security_answer=answer,
+        signature=holder.sign(transfer),
     )
 
 

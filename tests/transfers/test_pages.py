@@ -36,6 +36,11 @@ def enter(client, holder, to_number, amount, token="form-token-0001"):  # noqa: 
     )
 
 
+def signature_from_page(holder, html: str) -> str:
+    """What certcenter/sign.js does in the browser: sign the form's data-sign-order."""
+    return holder.sign_base64(re.search(r'data-sign-order="([^"]+)"', html).group(1))
+
+
 def answer_from_page(holder, html: str) -> tuple[str, str]:
     challenge_id = re.search(r'name="challenge_id" value="([^"]+)"', html).group(1)
     first, second = (
@@ -59,32 +64,29 @@ def test_enter_inquire_confirm_and_see_the_result(client, holder):
     confirm_page = client.get(response["Location"])
     html = confirm_page.content.decode()
     assert "받는분" in html and "120,000" in html
+    assert 'name="cert_password"' in html and "js/certcenter/sign.js" in html
     challenge_id, answer = answer_from_page(holder, html)
-    done = client.post(
-        response["Location"],
-        {
-            "account_password": ACCOUNT_PASSWORD,
-            "challenge_id": challenge_id,
-            "security_answer": answer,
-        },
-    )
+    answers = {
+        "account_password": ACCOUNT_PASSWORD,
+        "challenge_id": challenge_id,
+        "security_answer": answer,
+        "signature": signature_from_page(holder, html),
+    }
+    done = client.post(response["Location"], answers)
     transfer = Transfer.objects.get()
     assert done["Location"] == f"/transfers/{transfer.public_id}/"
-    again = client.post(
-        response["Location"],
-        {
-            "account_password": ACCOUNT_PASSWORD,
-            "challenge_id": challenge_id,
-            "security_answer": answer,
-        },
-    )
+    again = client.post(response["Location"], answers)
     assert again["Location"] == done["Location"]
     assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == 1
     assert Account.objects.get(pk=receiver.pk).balance == 120_000
+    assert Account.objects.get(pk=holder.account.pk).balance == 180_000
     result = client.get(done["Location"]).content.decode()
     assert 'data-testid="status"' in result and "완료" in result
+    assert holder.certificate.serial in result and "전자서명" in result
+    assert transfer.signed_order_sha256 in result
     receipt = client.get(f"/transfers/{transfer.public_id}/receipt/").content.decode()
     assert str(transfer.public_id) in receipt and "120,000" in receipt
+    assert holder.certificate.serial in receipt and "data-print" in receipt
     results = client.get("/transfers/results/", {"recipient": "받는"}).content.decode()
     assert results.count('data-testid="result-row"') == 1
 
@@ -101,10 +103,16 @@ def test_bad_input_is_shown_on_the_form_and_nothing_is_prepared(client, holder):
 def test_wrong_password_shows_the_error_and_a_new_challenge(client, holder):
     receiver = AccountFactory()
     location = enter(client, holder, receiver.number, "1000")["Location"]
-    challenge_id, answer = answer_from_page(holder, client.get(location).content.decode())
+    html = client.get(location).content.decode()
+    challenge_id, answer = answer_from_page(holder, html)
     page = client.post(
         location,
-        {"account_password": "9999", "challenge_id": challenge_id, "security_answer": answer},
+        {
+            "account_password": "9999",
+            "challenge_id": challenge_id,
+            "security_answer": answer,
+            "signature": signature_from_page(holder, html),
+        },
     )
     html = page.content.decode()
     assert page.status_code == 200 and 'data-testid="confirm-error"' in html
@@ -140,3 +148,25 @@ def test_search_refuses_a_period_over_a_year(client, holder):
         "/transfers/results/", {"date_from": "2025-01-01", "date_to": "2026-06-01"}
     ).content.decode()
     assert 'data-testid="search-error"' in page
+
+
+def test_confirm_without_a_signature_is_refused_and_moves_nothing(client, holder):
+    receiver = AccountFactory()
+    location = enter(client, holder, receiver.number, "1000")["Location"]
+    challenge_id, answer = answer_from_page(holder, client.get(location).content.decode())
+    page = client.post(
+        location,
+        {
+            "account_password": ACCOUNT_PASSWORD,
+            "challenge_id": challenge_id,
+            "security_answer": answer,
+            "cert_password": "Cert-pass-2026!",
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-code="signature_required"' in html and "공동인증서" in html
+    assert Transfer.objects.get().status == Transfer.Status.PREPARED
+    assert Account.objects.get(pk=receiver.pk).balance == 0
+    assert Account.objects.get(pk=holder.account.pk).balance == 300_000
+    assert not JournalEntry.objects.filter(kind="transfer_postoffice").exists()
