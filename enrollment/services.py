@@ -1,6 +1,12 @@
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import identity
@@ -8,6 +14,8 @@ from enrollment.models import ApiToken, Customer, Notification, User
 from postbank import policy
 from postbank.audit import audit_record, client_ip
 from postbank.errors import Forbidden, InvalidInput, PostbankError, Refused
+
+logger = logging.getLogger(__name__)
 
 
 class LoginFailed(PostbankError):
@@ -230,3 +238,109 @@ def api_token_issue(*, user: User) -> str:
 
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk).delete()
+
+
+@dataclass(frozen=True)
+class DormancyResult:
+    noticed: int
+    suspended: int
+
+
+def _dormancy_cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    """(suspend at or before, notify at or before): 12 months back in KST, and 30 days
+    later than that."""
+    local = timezone.localtime(now)
+    suspend = local - relativedelta(months=policy.DORMANCY_MONTHS)
+    return suspend, suspend + timedelta(days=policy.DORMANCY_NOTICE_DAYS)
+
+
+_NOTICE_SQL = """
+WITH picked AS (
+    SELECT id FROM enrollment_customer
+    WHERE suspension = '' AND dormancy_notice_at IS NULL
+      AND last_used_at <= %(notice_cutoff)s AND last_used_at > %(suspend_cutoff)s
+    LIMIT %(batch)s FOR UPDATE
+), noticed AS (
+    UPDATE enrollment_customer AS c SET dormancy_notice_at = %(now)s
+    FROM picked WHERE c.id = picked.id
+    RETURNING c.id, c.phone_masked, c.last_used_at
+)
+INSERT INTO enrollment_notification (customer_id, kind, channel, recipient, text, created_at)
+SELECT id, 'dormancy_notice', 'sms', phone_masked,
+       replace(%(text)s, '{date}', to_char(
+           (last_used_at AT TIME ZONE %(tz)s) + make_interval(months => %(months)s),
+           'YYYY-MM-DD')),
+       %(now)s
+FROM noticed
+"""
+
+_SUSPEND_SQL = """
+WITH picked AS (
+    SELECT id FROM enrollment_customer
+    WHERE suspension = '' AND last_used_at <= %(suspend_cutoff)s
+    LIMIT %(batch)s FOR UPDATE
+), suspended AS (
+    UPDATE enrollment_customer AS c SET suspension = 'dormant', suspended_at = %(now)s
+    FROM picked WHERE c.id = picked.id
+    RETURNING c.id, c.user_id, c.phone_masked
+), notified AS (
+    INSERT INTO enrollment_notification (customer_id, kind, channel, recipient, text,
+                                         created_at)
+    SELECT id, 'dormancy_suspended', 'sms', phone_masked, %(text)s, %(now)s FROM suspended
+)
+INSERT INTO postbank_auditevent (at, event, actor_id, subject, channel, ip, detail)
+SELECT %(now)s, 'suspended', user_id, 'customer:' || id, 'system', NULL,
+       '{"reason": "dormant"}'::jsonb
+FROM suspended
+"""
+
+
+def dormancy_sweep(*, batch_size: int = policy.DORMANCY_BATCH_SIZE) -> DormancyResult:
+    """The dormancy beat task's service. Sends the notice policy.DORMANCY_NOTICE_DAYS before,
+    then suspends customers with policy.DORMANCY_MONTHS without use (no login, no
+    transaction), each batch one set-based statement in its own transaction, the
+    notification and the audit rows written with it. Running it twice changes nothing the
+    second time: only unsuspended, un-noticed rows qualify."""
+    now = timezone.now()
+    suspend_cutoff, notice_cutoff = _dormancy_cutoffs(now)
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_text = str(_("Postbank: internet banking has not been used for 11 months and "
+                            "will be suspended on {date}. Log in or make a transaction to "
+                            "keep it."))
+        suspend_text = str(_("Postbank: internet banking was suspended after 12 months "
+                             "without use. Lift it at a post office counter with your ID or "
+                             "in the security center."))
+    params = {"now": now, "notice_cutoff": notice_cutoff, "suspend_cutoff": suspend_cutoff,
+              "batch": batch_size, "tz": settings.TIME_ZONE,
+              "months": policy.DORMANCY_MONTHS}
+    totals = {}
+    for phase, sql, text in (("noticed", _NOTICE_SQL, notice_text),
+                             ("suspended", _SUSPEND_SQL, suspend_text)):
+        total = 0
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, {**params, "text": text})
+                done = cursor.rowcount
+            total += done
+            if done:
+                logger.info("Dormancy sweep: %s %d customers in this batch, %d so far.",
+                            phase, done, total)
+            if done < batch_size:
+                break
+        totals[phase] = total
+    logger.info("Dormancy sweep done: %d noticed, %d suspended.", totals["noticed"],
+                totals["suspended"])
+    return DormancyResult(**totals)
+
+
+def notifications_deliver_pending(*, batch_size: int = 10_000) -> int:
+    """Delivers (simulated) every message still in the outbox, such as those the dormancy
+    sweep wrote set-based; returns how many."""
+    total = 0
+    while True:
+        ids = list(Notification.objects.filter(delivered_at__isnull=True)
+                   .order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return total
+        total += Notification.objects.filter(pk__in=ids, delivered_at__isnull=True).update(
+            delivered_at=timezone.now())

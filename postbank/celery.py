@@ -22,4 +22,10 @@ app.conf.beat_schedule = {
                                 "schedule": crontab(hour=0, minute=10)},
     "certcenter-copy-purge": {"task": "certcenter.tasks.copy_sessions_purge",
                               "schedule": crontab(minute="*")},
+    "enrollment-dormancy-sweep": {"task": "enrollment.tasks.dormancy_sweep_task",
+                                  "schedule": crontab(hour=1, minute=0)},
+    "enrollment-applications-expire": {"task": "enrollment.tasks.applications_expire_task",
+                                       "schedule": crontab(hour=0, minute=1)},
+    "enrollment-notifications-deliver": {"task": "enrollment.tasks.notifications_deliver_task",
+                                         "schedule": crontab(minute="*/5")},
 }
