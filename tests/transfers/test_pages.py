@@ -2,15 +2,22 @@
 detail, confirmation, owner scoping and both languages."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from accounts.models import Account, JournalEntry
+from postbank import policy
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import card_holder
-from transfers.models import Transfer
+from tests.transfers.factories import ClearingHouseAccountFactory
+from transfers.models import ClearingHouseAccount, Transfer
+from transfers.services import settlement_sweep, transfer_execute, transfer_prepare, transfer_settle
 
 pytestmark = pytest.mark.django_db
+KST = ZoneInfo("Asia/Seoul")
 
 
 @pytest.fixture
@@ -170,3 +177,91 @@ def test_confirm_without_a_signature_is_refused_and_moves_nothing(client, holder
     assert Account.objects.get(pk=receiver.pk).balance == 0
     assert Account.objects.get(pk=holder.account.pk).balance == 300_000
     assert not JournalEntry.objects.filter(kind="transfer_postoffice").exists()
+
+
+def confirmed(holder, *, bank, number, amount, memo=""):
+    """A transfer entered, signed and confirmed through the services."""
+    transfer = transfer_prepare(
+        customer=holder.customer,
+        from_number=holder.account.number,
+        bank_code=bank,
+        account_number=number,
+        amount=amount,
+        sender_memo=memo,
+    )
+    challenge_id, answer = holder.answer()
+    return transfer_execute(
+        customer=holder.customer,
+        transfer=transfer,
+        account_password=ACCOUNT_PASSWORD,
+        challenge_id=challenge_id,
+        security_answer=answer,
+        signature=holder.sign(transfer),
+    )
+
+
+def test_rejected_and_timed_out_transfers_show_failed_with_the_reason(client, holder):
+    ClearingHouseAccountFactory(
+        bank_code="081",
+        number="35791024681357",
+        holder_name="최하나",
+        outcome=ClearingHouseAccount.Outcome.REJECT,
+        reject_reason="해지된 계좌",
+    )
+    ClearingHouseAccountFactory(
+        bank_code="090",
+        number="3333012345678",
+        holder_name="정카카오",
+        outcome=ClearingHouseAccount.Outcome.TIMEOUT,
+    )
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=KST)
+    with time_machine.travel(start, tick=False):
+        rejected = confirmed(holder, bank="081", number="35791024681357", amount=70_000)
+        timed_out = confirmed(holder, bank="090", number="3333012345678", amount=40_000)
+        assert Account.objects.get(pk=holder.account.pk).balance == 300_000 - 70_500 - 40_500
+        transfer_settle(transfer_id=rejected.pk)
+        settling = client.get(f"/transfers/{timed_out.public_id}/").content.decode()
+        assert "status-settling" in settling and "타행 결제 처리 중" in settling
+    with time_machine.travel(start + policy.TRANSFER_SETTLEMENT_TIMEOUT, tick=False):
+        assert settlement_sweep() == {"settled": 1, "expired": 0}
+        for transfer, reason in [
+            (rejected, "해지된 계좌"),
+            (timed_out, "상대 은행이 제한 시간 안에 응답하지 않았습니다."),
+        ]:
+            page = client.get(f"/transfers/{transfer.public_id}/").content.decode()
+            assert "status-failed" in page and "실패" in page
+            assert f'data-testid="failure-reason">{reason}<' in page
+            assert 'data-testid="reversed"' in page
+            receipt = client.get(f"/transfers/{transfer.public_id}/receipt/").content.decode()
+            assert f"실패 ({reason})" in receipt
+        failed = client.get("/transfers/results/", {"status": "failed", "date_from": "2026-03-01"})
+        assert failed.content.decode().count('data-testid="result-row"') == 2
+    assert Account.objects.get(pk=holder.account.pk).balance == 300_000
+    assert JournalEntry.objects.filter(kind="transfer_reversal").count() == 2
+
+
+def test_results_are_searched_by_kst_period_status_and_recipient(client, holder):
+    first = AccountFactory(owner=card_holder(name="김첫째").customer)
+    second = AccountFactory(owner=card_holder(name="이둘째").customer)
+    # 23:59 KST on 2 March is still 2 March; 00:01 KST on 3 March is already the next day.
+    for instant, target, amount in [
+        (datetime(2026, 3, 2, 23, 59, tzinfo=KST), first, 10_000),
+        (datetime(2026, 3, 3, 0, 1, tzinfo=KST), second, 20_000),
+        (datetime(2026, 3, 10, 12, 0, tzinfo=KST), first, 30_000),
+    ]:
+        with time_machine.travel(instant, tick=False):
+            confirmed(holder, bank="071", number=target.number, amount=amount)
+    with time_machine.travel(datetime(2026, 3, 11, 9, 0, tzinfo=KST), tick=False):
+
+        def amounts(**query):
+            html = client.get("/transfers/results/", query).content.decode()
+            return re.findall(r'<td class="num" data-label="[^"]*">([\d,]+)</td>', html)
+
+        assert amounts() == ["30,000", "20,000", "10,000"]
+        assert amounts(date_from="2026-03-02", date_to="2026-03-02") == ["10,000"]
+        assert amounts(date_from="2026-03-03", date_to="2026-03-09") == ["20,000"]
+        assert amounts(recipient="김첫째") == ["30,000", "10,000"]
+        assert amounts(recipient=second.formatted_number) == ["20,000"]
+        assert amounts(status="completed", recipient="이둘") == ["20,000"]
+        assert amounts(status="failed") == []
+        assert amounts(date_from="2026-03-04", date_to="2026-03-09") == []
