@@ -330,6 +330,10 @@ class Remittance(models.Model):
         return self.currency.format_minor(self.amount)
 
     @property
+    def intermediary_usd(self) -> str:
+        return f"{Decimal(self.intermediary_usd_cents).scaleb(-2):,.2f}"
+
+    @property
     def fees_krw(self) -> int:
         return self.sending_fee + self.cable_charge + self.intermediary_krw
 

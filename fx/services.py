@@ -425,6 +425,10 @@ class Conversion:
     foreign_amount: int
     won: int
 
+    @property
+    def foreign_display(self) -> str:
+        return self.currency.format_minor(self.foreign_amount)
+
 
 def convert(*, notice: RateNotice, currency: str, amount: str, direction: str,
             rate_kind: str) -> Conversion:

@@ -1,0 +1,154 @@
+"""The F/X pages through the Django test client: rate inquiry, the SWIFT flow from form to
+receipt, searches, the outbound message, ownership and CSRF."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from fx.models import Remittance
+from fx.services import remittance_send
+from tests.accounts.factories import ACCOUNT_PASSWORD
+from tests.factories import CustomerFactory
+from tests.fx.conftest import REMIT_AT, SEPA
+from tests.transfers.conftest import card_holder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_for():
+    def make(customer, **kwargs):
+        client = Client(**kwargs)
+        client.force_login(customer.user)
+        return client
+    return make
+
+
+def test_rate_page_shows_the_latest_notice_converter_and_chart(client, notice,
+                                                               at_remit_time):
+    page = client.get(reverse("fx:rates"), {"currency": "JPY", "direction": "to_krw",
+                                            "rate_kind": "cash_sell", "amount": "10000",
+                                            "chart": "JPY"},
+                      HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="rate-USD"' in html and 'data-testid="rate-JPY"' in html
+    assert "(per 100)" in html
+    assert "JPY 10,000 = 94,628 won" in " ".join(html.split())
+    assert 'data-testid="rate-chart" data-points="1" data-last-rate="930.0000"' in html
+    assert "<script>" not in html
+
+
+def test_rate_page_earlier_notice_by_date_and_round(client, notice, at_remit_time):
+    from fx.services import rate_notice_publish
+    from tests.fx.conftest import RATES, rate_rows
+
+    moved = dict(RATES, USD=("1410.00", "1385.33", "1434.68", "1424.10", "1395.90"))
+    rate_notice_publish(rows=rate_rows(moved), source="counter",
+                        noticed_at=REMIT_AT - timedelta(minutes=10))
+    latest = client.get(reverse("fx:rates"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "round 2" in latest and "1,424.10" in latest
+    first = client.get(reverse("fx:rates"), {"date": "2026-03-02", "round": "1"},
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "round 1" in first and "1,414.35" in first
+    missing = client.get(reverse("fx:rates"), {"date": "2026-03-02", "round": "9"},
+                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No rate notice for this date and round." in missing
+
+
+def test_swift_flow_form_quote_confirm_detail_receipt_message(client_for, sender, notice,
+                                                              at_remit_time):
+    client = client_for(sender.customer, enforce_csrf_checks=False)
+    form = client.get(reverse("fx:swift"), HTTP_ACCEPT_LANGUAGE="en")
+    token = form.context["form"].initial["form_token"]
+    data = {"from_account": sender.account.number, "currency": "USD", "amount": "1,000.00",
+            "sender_name": "KIM HAEOE", "charges": "OUR", "form_token": token, **SEPA}
+    quoted = client.post(reverse("fx:swift"), data)
+    assert quoted.status_code == 302
+    remittance = Remittance.objects.get()
+    assert quoted["Location"] == reverse("fx:confirm", args=[remittance.public_id])
+    # A double submit of the same form quotes once.
+    assert client.post(reverse("fx:swift"), data)["Location"] == quoted["Location"]
+    page = client.get(quoted["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    for text in ("1,414.35", "1,414,350", "10,000", "5,000", "25,458", "1,454,808"):
+        assert text in html
+    challenge = page.context["challenge"]
+    answer = (sender.codes[challenge.first_index - 1][:2]
+              + sender.codes[challenge.second_index - 1][2:])
+    done = client.post(quoted["Location"], {"account_password": ACCOUNT_PASSWORD,
+                                            "challenge_id": challenge.id,
+                                            "security_answer": answer})
+    assert done["Location"] == reverse("fx:detail", args=[remittance.public_id])
+    remittance.refresh_from_db()
+    assert remittance.status == "received"
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000 - 1_454_808
+    assert client.get(reverse("fx:message", args=[remittance.public_id])).status_code == 404
+    remittance_send(remittance_id=remittance.pk)
+    message = client.get(reverse("fx:message", args=[remittance.public_id]))
+    assert message["Content-Type"] == "application/xml; charset=utf-8"
+    assert b"<IBAN>DE89370400440532013000</IBAN>" in message.content
+    detail = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="event-received"' in detail and 'data-testid="event-sent"' in detail
+    receipt = client.get(reverse("fx:receipt", args=[remittance.public_id]),
+                         HTTP_ACCEPT_LANGUAGE="en")
+    assert receipt.status_code == 200 and b"1,454,808" in receipt.content
+    results = client.get(reverse("fx:swift-results"), {"status": "sent"})
+    assert [r.pk for r in results.context["page"]] == [remittance.pk]
+    assert list(client.get(reverse("fx:eurogiro-results")).context["page"]) == []
+    credited = client.get(reverse("fx:swift-results"), {"status": "credited"})
+    assert list(credited.context["page"]) == []
+
+
+def test_bad_bic_is_shown_on_the_form_and_nothing_is_quoted(client_for, sender, notice,
+                                                            at_remit_time):
+    client = client_for(sender.customer)
+    data = {"from_account": sender.account.number, "currency": "USD", "amount": "10.001",
+            "sender_name": "KIM", "charges": "SHA", "form_token": "token-bad-0001",
+            **dict(SEPA, bic="COBADE")}
+    page = client.post(reverse("fx:swift"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "The amount has more decimals" in page.content.decode()
+    page = client.post(reverse("fx:swift"), dict(data, amount="10.00"),
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert "The BIC is not valid" in page.content.decode()
+    assert not Remittance.objects.exists()
+
+
+def test_another_customers_remittance_is_not_found(client_for, sender, notice, at_remit_time):
+    from fx.services import remittance_quote
+
+    remittance = remittance_quote(customer=sender.customer, kind="swift",
+                                  from_number=sender.account.number, currency="USD",
+                                  amount="10", sender_name="KIM", idempotency_key="own-0001",
+                                  **SEPA)
+    other = client_for(card_holder().customer)
+    for name in ("fx:detail", "fx:confirm", "fx:receipt", "fx:message"):
+        assert other.get(reverse(name, args=[remittance.public_id])).status_code == 404
+
+
+def test_pages_need_login_and_csrf(sender, notice):
+    anonymous = Client()
+    assert anonymous.get(reverse("fx:swift")).status_code == 302
+    assert anonymous.get(reverse("fx:rates")).status_code == 200
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(CustomerFactory().user)
+    assert strict.post(reverse("fx:swift"), {}).status_code == 403
+
+
+def test_expired_quote_sends_back_to_the_form(client_for, sender, notice):
+    from fx.services import remittance_quote
+
+    with time_machine.travel(REMIT_AT, tick=False):
+        remittance = remittance_quote(customer=sender.customer, kind="swift",
+                                      from_number=sender.account.number, currency="USD",
+                                      amount="10", sender_name="KIM",
+                                      idempotency_key="late-0001", **SEPA)
+    with time_machine.travel(REMIT_AT + timedelta(minutes=11), tick=False):
+        page = client_for(sender.customer).get(reverse("fx:confirm",
+                                                       args=[remittance.public_id]))
+    assert page["Location"] == reverse("fx:swift")
