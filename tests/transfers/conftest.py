@@ -35,6 +35,9 @@ class CardHolder:
         self.certificate, self.key = certificate_make(self.customer)
         return self.certificate
 
+    def certificate_der(self) -> bytes:
+        return bytes(self.certificate.der)
+
     def sign_bytes(self, order: bytes) -> bytes:
         """What the device does: sign the order bytes the bank handed out."""
         if self.key is None:
