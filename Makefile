@@ -59,7 +59,8 @@ beat: $(STAMP)
 	$(BIN)/celery -A postbank beat --loglevel=INFO
 
 bench: $(STAMP)
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -48,6 +48,17 @@ def account_get_for_customer(*, customer, number: str) -> Account:
     return account
 
 
+def account_pick(*, accounts: list[Account], number: str) -> Account:
+    """The account with `number` (any format) among a customer's own `accounts` (already
+    read with accounts_for_customer): the same answers as account_get_for_customer
+    without reading the account twice."""
+    digits = account_number_clean(number)
+    for account in accounts:
+        if account.number == digits:
+            return account
+    raise AccountNotFound()
+
+
 # Transaction history -------------------------------------------------------------------
 
 PERIODS = {
@@ -152,16 +163,24 @@ class HistoryPage:
     next_cursor: str | None
 
 
-def account_history(*, account: Account, query: HistoryQuery, cursor: str | None = None,
-                    limit: int | None = None) -> HistoryPage:
-    """One page of the account's postings, newest first, by keyset: the cursor is the
-    (created_at, id) of the last row shown, so every page is an index range scan."""
-    limit = limit or policy.HISTORY_PAGE_SIZE
+def account_history_rows(*, account: Account, query: HistoryQuery,
+                         cursor: str | None = None) -> QuerySet[Posting]:
+    """The rows from `cursor` on, newest first, by keyset: the cursor is the (created_at,
+    id) of the last row shown, so every page is one range scan of the `posting_history`
+    index, however far back it is (no OFFSET)."""
     rows = _history_rows(account=account, query=query)
     if cursor:
         rows = rows.filter(TupleLessThan(Tuple(F("created_at"), F("id")),
                                          cursor_decode(cursor)))
-    page = list(rows.select_related("entry")[: limit + 1])
+    return rows.select_related("entry")
+
+
+def account_history(*, account: Account, query: HistoryQuery, cursor: str | None = None,
+                    limit: int | None = None) -> HistoryPage:
+    """One page of the account's postings (account_history_rows) and the next cursor."""
+    limit = limit or policy.HISTORY_PAGE_SIZE
+    rows = account_history_rows(account=account, query=query, cursor=cursor)
+    page = list(rows[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
     return HistoryPage(page, cursor_encode(page[-1]) if more and page else None)

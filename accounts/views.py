@@ -15,9 +15,9 @@ from accounts.charts import balance_chart_svg
 from accounts.selectors import (
     KST,
     account_balance_series,
-    account_get_for_customer,
     account_history,
     account_history_all,
+    account_pick,
     accounts_for_customer,
     history_query_parse,
 )
@@ -66,7 +66,7 @@ def _selection(request, customer):
     accounts = list(accounts_for_customer(customer=customer, include_closed=True))
     number = request.GET.get("account", "").strip()
     if number:
-        account = account_get_for_customer(customer=customer, number=number)
+        account = account_pick(accounts=accounts, number=number)
     elif accounts:
         account = accounts[0]
     else:
