@@ -7,6 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Account, JournalEntry
+from accounts.numbers import account_number_make
+from enrollment.models import Customer
 from enrollment.services import api_token_issue
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import card_holder, ledger_snapshot
@@ -238,3 +240,32 @@ def test_schema_documents_the_transfer_operations(client):
         "/api/v1/transfers/{public_id}/confirm/",
     ]:
         assert path in schema["paths"]
+
+
+def test_every_bad_end_is_a_problem_code_and_nothing_moves(holder):
+    client = client_for(holder.customer)
+    receiver = AccountFactory(balance=7_000)
+    wrong_digit = receiver.number[:13] + str((int(receiver.number[13]) + 1) % 10)
+    nobody = account_number_make(office="099999", subject="01", serial=4)
+    frozen = AccountFactory(status=Account.Status.FROZEN)
+    before = ledger_snapshot()
+    cases = [
+        ({"account_number": wrong_digit}, 400, "invalid_account_number"),
+        ({"account_number": nobody}, 400, "recipient_not_found"),
+        ({"bank_code": "088", "account_number": "999999999999"}, 400, "recipient_not_found"),
+        ({"account_number": frozen.number}, 409, "recipient_account_not_active"),
+    ]
+    for index, (change, status, code) in enumerate(cases):
+        body = {**order(holder, receiver.number, 1_000), **change}
+        response = prepare(client, body, key=f"bad-end-{index:04d}")
+        assert (response.status_code, response.json()["code"]) == (status, code), change
+        assert response["Content-Type"] == "application/problem+json"
+    Account.objects.filter(pk=holder.account.pk).update(status=Account.Status.FROZEN)
+    response = prepare(client, order(holder, receiver.number, 1_000), key="bad-end-frozen")
+    assert (response.status_code, response.json()["code"]) == (409, "account_not_active")
+    Account.objects.filter(pk=holder.account.pk).update(status=Account.Status.ACTIVE)
+    Customer.objects.filter(pk=holder.customer.pk).update(suspension="wrong_entries")
+    response = prepare(client, order(holder, receiver.number, 1_000), key="bad-end-suspend")
+    assert (response.status_code, response.json()["code"]) == (403, "customer_suspended")
+    assert ledger_snapshot() == before
+    assert not Transfer.objects.exists()
