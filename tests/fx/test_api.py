@@ -1,0 +1,133 @@
+"""The F/X API: public rates, quote → challenge → confirm with idempotency, problem details
+with stable codes, searches and the outbound message."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from fx.models import Remittance
+from fx.services import remittance_send
+from tests.accounts.factories import ACCOUNT_PASSWORD
+from tests.fx.conftest import SEPA
+from tests.transfers.conftest import card_holder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(sender):
+    client = APIClient()
+    client.force_authenticate(sender.customer.user)
+    return client
+
+
+def _body(sender, **overrides):
+    return {"kind": "swift", "from_account": sender.account.number, "currency": "USD",
+            "amount": "1000.00", "sender_name": "KIM HAEOE", "charges": "OUR", **SEPA,
+            **overrides}
+
+
+def test_rates_convert_history_and_partners_are_public(notice, partners, at_remit_time):
+    client = APIClient()
+    rates = client.get("/api/v1/fx/rates/").json()
+    assert (rates["notice_date"], rates["round"]) == ("2026-03-02", 1)
+    jpy = next(r for r in rates["rates"] if r["currency"] == "JPY")
+    assert (jpy["unit"], jpy["tt_send"], jpy["minor_units"]) == (100, "939.3000", 0)
+    converted = client.get("/api/v1/fx/rates/convert/", {
+        "currency": "usd", "amount": "1000000", "direction": "from_krw",
+        "rate_kind": "tt_send"}).json()
+    assert (converted["foreign_amount"], converted["foreign_minor"], converted["won"]) == (
+        "707.03", 70_703, 1_000_000)
+    history = client.get("/api/v1/fx/rates/USD/history/", {"days": 7}).json()
+    assert [(p["base"], p["tt_send"]) for p in history] == [("1400.0000", "1414.3500")]
+    assert {p["country"] for p in client.get("/api/v1/fx/eurogiro/partners/").json()} == {
+        "JP", "CH", "MN", "PH", "LK", "TH"}
+    missing = client.get("/api/v1/fx/rates/", {"date": "2026-03-01"})
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith("application/problem+json")
+    assert missing.json()["code"] == "rate_notice_not_found"
+
+
+def test_quote_confirm_detail_search_message(api, sender, notice, at_remit_time):
+    assert api.post("/api/v1/fx/remittances/", _body(sender), format="json").json()[
+        "code"] == "idempotency_key_required"
+    first = api.post("/api/v1/fx/remittances/", _body(sender), format="json",
+                     HTTP_IDEMPOTENCY_KEY="api-quote-0001")
+    assert first.status_code == 201
+    quote = first.json()
+    assert (quote["status"], quote["krw_amount"], quote["sending_fee"], quote["cable_charge"],
+            quote["intermediary_krw"], quote["total_krw"], quote["rate"]) == (
+        "quoted", 1_414_350, 10_000, 5_000, 25_458, 1_454_808, "1414.3500")
+    replay = api.post("/api/v1/fx/remittances/", _body(sender), format="json",
+                      HTTP_IDEMPOTENCY_KEY="api-quote-0001")
+    assert (replay.status_code, replay["Idempotent-Replayed"], replay.json()["id"]) == (
+        200, "true", quote["id"])
+    conflict = api.post("/api/v1/fx/remittances/", _body(sender, amount="999"),
+                        format="json", HTTP_IDEMPOTENCY_KEY="api-quote-0001")
+    assert (conflict.status_code, conflict.json()["code"]) == (409, "idempotency_conflict")
+
+    challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
+    answer = (sender.codes[challenge["first_index"] - 1][:2]
+              + sender.codes[challenge["second_index"] - 1][2:])
+    confirmed = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
+        "account_password": ACCOUNT_PASSWORD, "challenge_id": challenge["challenge_id"],
+        "security_answer": answer}, format="json")
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["status"] == "received"
+    assert [e["status"] for e in confirmed.json()["events"]] == ["received"]
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000 - 1_454_808
+    again = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
+        "account_password": ACCOUNT_PASSWORD, "security_answer": "0000"}, format="json")
+    assert again.json()["status"] == "received"
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000 - 1_454_808
+
+    assert api.get(f"/api/v1/fx/remittances/{quote['id']}/message/").json()["code"] \
+        == "message_not_sent"
+    remittance_send(remittance_id=Remittance.objects.get().pk)
+    message = api.get(f"/api/v1/fx/remittances/{quote['id']}/message/").json()
+    assert message["format"] == "pacs.008.001.08"
+    assert "<BICFI>COBADEFFXXX</BICFI>" in message["message"]
+    found = api.get("/api/v1/fx/remittances/search/", {"kind": "swift"}).json()
+    assert (found["count"], found["results"][0]["id"], found["results"][0]["status"]) == (
+        1, quote["id"], "sent")
+    assert api.get("/api/v1/fx/remittances/search/", {"kind": "eurogiro"}).json()[
+        "count"] == 0
+    assert api.get(f"/api/v1/fx/remittances/{quote['id']}/").json()["message_reference"] \
+        .startswith("PB")
+
+
+def test_refusals_are_problem_details_and_move_nothing(api, sender, notice, partners,
+                                                       at_remit_time):
+    cases = [
+        (_body(sender, bic="COBADE"), "invalid_bic"),
+        (_body(sender, account="DE00370400440532013000"), "invalid_iban"),
+        (_body(sender, amount="1.001"), "invalid_amount_decimals"),
+        (_body(sender, beneficiary_name="홍길동"), "unsupported_characters"),
+        (_body(sender, currency="XAU"), "currency_not_offered"),
+        (_body(sender, country="KP"), "country_not_offered"),
+        (_body(sender, kind="eurogiro", country="JP", account="1234567", amount="5000.01"),
+         "eurogiro_cap_exceeded"),
+        (_body(sender, amount="100000.01"), "annual_limit_exceeded"),
+    ]
+    for number, (body, code) in enumerate(cases):
+        answer = api.post("/api/v1/fx/remittances/", body, format="json",
+                          HTTP_IDEMPOTENCY_KEY=f"api-bad-{number:04d}")
+        assert answer["Content-Type"].startswith("application/problem+json")
+        assert (answer.json()["code"], answer.status_code in (400, 409)) == (code, True)
+    assert not Remittance.objects.exists()
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000
+
+
+def test_another_customers_remittance_is_not_found(api, sender, notice, at_remit_time):
+    quote = api.post("/api/v1/fx/remittances/", _body(sender), format="json",
+                     HTTP_IDEMPOTENCY_KEY="api-own-0001").json()
+    other = APIClient()
+    other.force_authenticate(card_holder().customer.user)
+    for path in ("", "message/"):
+        answer = other.get(f"/api/v1/fx/remittances/{quote['id']}/{path}")
+        assert (answer.status_code, answer.json()["code"]) == (404, "remittance_not_found")
+    assert other.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
+        "account_password": "1234", "security_answer": "0000"}, format="json"
+    ).status_code == 404
