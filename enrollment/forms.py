@@ -110,3 +110,54 @@ class LossReportForm(forms.Form):
 class ReplacementForm(IdCheckForm):
     medium = forms.ChoiceField(label=_("Security medium to issue"),
                                choices=Application.Medium.choices, widget=forms.RadioSelect)
+
+
+class RegistrationIdentifyForm(forms.Form):
+    reference_or_rrn = forms.CharField(
+        label=_("Application reference or resident registration number"), max_length=20,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+    account_number = forms.CharField(label=_("Designated withdrawal account"), max_length=20,
+                                     widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                                   "autocomplete": "off"}))
+    account_password = forms.CharField(
+        label=_("Account password"), max_length=4, strip=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+
+class RegistrationCompleteForm(forms.Form):
+    security_answer = forms.CharField(label=_("Security code"), max_length=6,
+                                      widget=forms.PasswordInput(
+                                          attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    user_id = forms.CharField(label=_("User ID"), max_length=20,
+                              help_text=_("6 to 20 lowercase letters and digits, starting "
+                                          "with a letter."),
+                              widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label=_("Login password"), strip=False,
+                               help_text=_("At least 10 characters; not your user ID nor a "
+                                           "common password."),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("Login password again"), strip=False,
+                                     widget=forms.PasswordInput(
+                                         attrs={"autocomplete": "new-password"}))
+    terms = forms.BooleanField(label=_("I accept the terms of electronic financial "
+                                       "transactions."), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class OnlineLossReportForm(forms.Form):
+    medium = forms.ChoiceField(label=_("Medium lost"),
+                               choices=[("security_card", _("security card")),
+                                        ("otp", _("OTP"))],
+                               widget=forms.RadioSelect)
+
+
+class OwnLimitsForm(forms.Form):
+    per_transfer = forms.IntegerField(label=_("Per transfer (won)"), min_value=1,
+                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    per_day = forms.IntegerField(label=_("Per day (won)"), min_value=1,
+                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
