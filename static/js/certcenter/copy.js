@@ -90,3 +90,5 @@ if (receive) {
     }
   });
 }
+
+box.dataset.ready = "1";

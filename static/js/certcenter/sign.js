@@ -14,6 +14,9 @@
 //                        tried, newest first, and the one the password opens signs
 //   data-sign-serials    space-separated serials (lowercase hex) the page accepts
 //   [data-sign-error]    where messages go (otherwise a role=alert paragraph is added)
+//   [data-sign-submit]   submit buttons rendered `disabled`: enabled once signing is wired,
+//                        so a click before this module has loaded cannot post unsigned
+// Once wired, the form gets data-sign-ready="1".
 // Messages come from certcenter/_device_messages.html when the page includes it, in the
 // page's language; otherwise a built-in Korean/English text is shown.
 import * as dk from "./devicekeys.js";
@@ -113,6 +116,8 @@ function wire(form) {
     buttons.forEach((b) => { b.disabled = false; });
     form.requestSubmit(event.submitter || undefined);
   });
+  form.querySelectorAll("[data-sign-submit]").forEach((b) => { b.disabled = false; });
+  form.dataset.signReady = "1";
   // Back from the next page (bfcache): the form must be signed again.
   window.addEventListener("pageshow", () => {
     delete form.dataset.signed;
