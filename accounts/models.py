@@ -10,6 +10,7 @@ and other triggers refuse any UPDATE or DELETE of entries and postings.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.numbers import account_number_format
@@ -216,4 +217,7 @@ class ReconciliationReport(models.Model):
         permissions = [("run_reconciliation", _("Can run reconciliation"))]
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'DIFFERENCE'}"
+        at = timezone.localtime(self.started_at).strftime("%Y-%m-%d %H:%M")
+        if self.ok:
+            return _("%(at)s balanced") % {"at": at}
+        return _("%(at)s differences found") % {"at": at}

@@ -3,6 +3,7 @@ reconcile. Groups and permissions come from the data migration."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from accounts.models import Account, CashTransaction, JournalEntry, ReconciliationReport
 from postbank.models import AuditEvent
@@ -160,6 +161,23 @@ def test_operator_cannot_take_cash_but_runs_reconciliation(client):
     page = client.get("/counter/accounts/reconciliationreport/")
     assert b'data-testid="last-report"' in page.content
     assert b"BALANCED" in page.content
+
+
+@pytest.mark.pg
+def test_the_counter_shows_a_corrupted_balance_in_the_last_report(client):
+    _staff(client, "operator")
+    account = AccountFactory(balance=8_000)
+    with connection.cursor() as cursor:  # a balance changed behind the ledger's back
+        cursor.execute("UPDATE accounts_account SET balance = 9000 WHERE id = %s",
+                       [account.pk])
+    client.post("/counter/accounts/reconciliationreport/run/")
+    page = client.get("/counter/accounts/reconciliationreport/",
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-ok="false"' in page
+    assert (f"Account {account.number}: balance 9,000 won, but its postings sum to 8,000 won"
+            in page)
+    report = ReconciliationReport.objects.get()
+    assert not report.ok and report.differences[0]["account"] == account.number
 
 
 def test_teller_cannot_run_reconciliation(client):

@@ -111,6 +111,8 @@ def test_operator_runs_reconciliation_and_reads_the_last_report(live_server, pag
     page.goto(live_server.url + "/counter/accounts/reconciliationreport/")
     page.click("[data-testid=run-reconciliation]")
     report = page.locator("[data-testid=last-report]")
-    expect(report).to_contain_text("BALANCED")
-    expect(page.locator(".messagelist")).to_be_visible()
+    expect(report).to_have_attribute("data-ok", "true")
+    expect(report.locator("h2")).to_have_text("최근 보고서: 일치")
+    expect(report.locator("[data-testid=trial-balance]")).to_have_text("0")
+    expect(page.locator(".messagelist")).to_contain_text("대사 완료: 차이 없음.")
     assert ReconciliationReport.objects.get().trigger == "counter:operator-kim"

@@ -101,13 +101,22 @@ def test_history_in_english_and_another_customers_account_is_404(live_server, pa
     assert response.status == 400
 
 
-def test_pages_fit_a_phone(live_server, phone_context, account):
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_pages_fit_a_phone(live_server, phone_context, account, language):
+    phone_context.add_cookies([{"name": "django_language", "value": language,
+                                "url": live_server.url}])
     page = phone_context.new_page()
     _login(page, live_server, account)
+    expect(page.locator("h1")).to_have_text({"ko": "계좌조회", "en": "Account inquiry"}[language])
     for path in ["/accounts/", f"/accounts/history/?account={account.number}",
+                 f"/accounts/history/?account={account.number}&period=custom"
+                 "&from=2020-01-01&to=2020-01-02&direction=withdrawal",
+                 f"/accounts/history/?account={account.number}&period=custom&from=x&to=y",
                  f"/accounts/history/statement/?account={account.number}"]:
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
     page.goto(live_server.url + f"/accounts/history/?account={account.number}")
     expect(page.locator("svg[data-testid=balance-chart]")).to_be_visible()
     expect(page.locator("[data-testid=row]").first).to_be_visible()
+    expect(page.locator("table.history th").first).to_have_text(
+        {"ko": "거래일시", "en": "Date and time"}[language])
