@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, CashTransaction, ReconciliationReport
 from postbank.models import AuditEvent
+from tests.accounts.factories import AccountFactory
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +117,14 @@ def test_operator_runs_reconciliation_and_reads_the_last_report(live_server, pag
     expect(report.locator("[data-testid=trial-balance]")).to_have_text("0")
     expect(page.locator(".messagelist")).to_contain_text("대사 완료: 차이 없음.")
     assert ReconciliationReport.objects.get().trigger == "counter:operator-kim"
+
+
+def test_counter_cash_and_history_fit_a_phone(live_server, phone_context):
+    teller = _staff("teller")
+    account = AccountFactory(balance=25_000)
+    page = phone_context.new_page()
+    _counter_login(page, live_server, teller)
+    for path in [f"/counter/accounts/account/{account.pk}/cash/",
+                 f"/counter/accounts/account/{account.pk}/history/?period=1w"]:
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
