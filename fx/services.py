@@ -287,6 +287,14 @@ def rates_pull(*, source=None) -> RateNotice:
     """Publishes what the configured rate source reports (the beat task)."""
     source = source or import_string(settings.FX_RATE_SOURCE)()
     rows = [rate_row_clean(row) for row in source.fetch()]
+    # Run twice with an unchanged sheet, the task publishes one notice.
+    latest = notice_latest()
+    if latest is not None and latest.source == RateNotice.Source.FEED \
+            and latest.notice_date == kst_date():
+        published = {RateRow(currency=r.currency_id, **{f: getattr(r, f) for f in RATE_FIELDS})
+                     for r in latest.rates.all()}
+        if published == set(rows):
+            return latest
     return rate_notice_publish(rows=rows, source=RateNotice.Source.FEED)
 
 

@@ -165,3 +165,16 @@ def test_converter_both_ways(notice):
     with pytest.raises(InvalidInput):
         convert(notice=notice, currency="USD", amount="1", direction="sideways",
                 rate_kind="base")
+
+
+def test_the_beat_tasks_are_scheduled_and_safe_to_run_twice(sender):
+    from fx.tasks import network_sweep_task, rates_pull_task
+    from postbank.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"fx.tasks.network_sweep_task", "fx.tasks.rates_pull_task"} <= tasks
+    with time_machine.travel(NOTICE_AT, tick=False):
+        first = rates_pull_task.apply().get()
+        assert rates_pull_task.apply().get() == first
+        assert RateNotice.objects.count() == 1
+        assert network_sweep_task.apply().get() == {"sent": 0, "credited": 0, "expired": 0}
