@@ -110,6 +110,8 @@ def entry_post(*, kind: str, lines: list[Line], memo: str = "", reference: str =
             raise UnbalancedEntry(_("Every posting needs a whole, non-zero amount."))
         if (line.account is None) == (line.ledger is None):
             raise UnbalancedEntry(_("Every posting names exactly one account."))
+        if line.ledger is not None and line.ledger not in LedgerAccount.Code.values:
+            raise UnbalancedEntry(_("Unknown ledger account."))
         if line.account is not None:
             if line.currency != "KRW":
                 raise UnbalancedEntry(_("Deposit accounts hold won only."))

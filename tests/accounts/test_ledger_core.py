@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
-from accounts.models import Account, JournalEntry, Posting
+from accounts.models import Account, JournalEntry, LedgerAccount, Posting
 from accounts.services import (
     AccountNotActive,
     InsufficientFunds,
@@ -64,6 +64,20 @@ def test_unbalanced_lines_are_refused_before_any_write():
         entry_post(kind="bad", lines=[Line(amount=100, account=account),
                                       Line(amount=-99, ledger="vault_cash")])
     assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.parametrize("lines", [
+    [Line(amount=100, ledger="vault_cash"), Line(amount=-100, ledger="petty_cash")],
+    [Line(amount=100, ledger="vault_cash")],
+    [Line(amount=1, ledger="vault_cash"), Line(amount=-1, ledger="suspense"),
+     Line(amount=0, ledger="suspense")],
+])
+def test_malformed_entries_are_refused_before_any_write(lines):
+    with pytest.raises(UnbalancedEntry) as caught, transaction.atomic():
+        entry_post(kind="bad", lines=lines)
+    assert caught.value.code == "unbalanced_entry"
+    assert not JournalEntry.objects.exists()
+    assert not LedgerAccount.objects.filter(code="petty_cash").exists()
 
 
 def test_frozen_account_cannot_move_but_a_reversal_may_credit_it():
