@@ -1,0 +1,473 @@
+"""The transfer API under load (issue 5), against pgbench measured in the same run.
+
+Starts the app under gunicorn (DEBUG off) on PostgreSQL and Redis and drives the real
+transfer API with 16 client threads (http.client, keep-alive) for 20 s. One transfer is what
+a customer's app does: POST /api/v1/transfers/ (recipient inquiry, Idempotency-Key), POST
+.../challenge/ (security card), sign the returned order with the joint certificate's key on
+the "device" (RSA-2048, in the client), POST .../confirm/ with the account password, the card
+answer and the signature. Every rule runs: limits under the locks, the wrong-entry counter,
+the signature check, idempotency, the balanced journal entry.
+
+In the same run: `pgbench -b tpcb-like` (scale 10, 16 clients, 20 s) on the same server, in
+its own database. Printed: transfers/s, p50/p99 of a whole transfer (three calls) and of
+the confirm call, the ratio of transfers/s to pgbench's TPS (goal at least 0.15, p99 of the
+transfer under 50 ms), then the same 16 clients all debiting one hot account for 10 s.
+Exits non-zero when a goal is missed. The machine is shared: the 1-minute load average is
+printed before and after, and the figures mean little when it is high.
+
+The app data lives in its own database `pb_bench_transfers` (created and migrated if
+missing; customers, accounts and the CA made once, keys and security cards renewed per run),
+pgbench's in `pb_bench_pgbench` (initialised once).
+
+    make bench BENCH_ARGS=transfers_api
+    (or: DEBUG=1 DATABASE_URL=postgres://... REDIS_URL=redis://.../5 \
+         .venv/bin/python -m bench transfers_api)
+"""
+
+import base64
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import Account
+from accounts.services import Line, account_open, entry_post
+from certcenter import ca as ca_ops
+from certcenter import client as device
+from certcenter import profile
+from certcenter import services as certcenter
+from certcenter.models import Certificate, CertificateAuthority
+from enrollment.models import Customer, User
+from enrollment.security import security_card_issue
+from enrollment.services import api_token_issue
+from transfers.models import Transfer
+
+DATABASE = "pb_bench_transfers"
+PGBENCH_DATABASE = "pb_bench_pgbench"
+CLIENTS = 16
+SECONDS = 20
+HOT_SECONDS = 10
+RECEIVERS = 64
+AMOUNT = 100  # won: small, so that runs on one KST day stay far below the daily limit
+FUNDS = 50_000_000
+ACCOUNT_PASSWORD = "2580"  # noqa: S105 (the bench customers' account password)
+RATIO_GOAL, P99_GOAL_MS = 0.15, 50.0
+GUNICORN_WORKERS, GUNICORN_THREADS = 4, 2
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Client:
+    """One bench customer as its app sees it: token, account, card codes, signing key."""
+
+    def __init__(self, *, customer, account, codes, key, token):
+        self.customer, self.account, self.codes, self.key = customer, account, codes, key
+        self.token = token
+
+
+def _use_bench_database() -> dict | None:
+    if connection.vendor != "postgresql":
+        print("skipped: needs PostgreSQL (set DATABASE_URL)")
+        return None
+    params = connection.get_connection_params()
+    connection.close()
+    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        for name in (DATABASE, PGBENCH_DATABASE):
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+                print(f"created database {name}")
+    admin.close()
+    settings.DATABASES["default"]["NAME"] = DATABASE
+    connections["default"].settings_dict["NAME"] = DATABASE
+    call_command("migrate", verbosity=0, interactive=False)
+    return params
+
+
+def _customer(username: str, name: str) -> Customer:
+    user, _created = User.objects.get_or_create(username=username)
+    customer, _created = Customer.objects.get_or_create(user=user, defaults={"name": name})
+    return customer
+
+
+def _account(customer: Customer, funds: int) -> Account:
+    account = Account.objects.filter(owner=customer).first() or account_open(
+        customer=customer, password=ACCOUNT_PASSWORD
+    )
+    if account.balance < funds // 2:
+        with transaction.atomic():
+            entry_post(
+                kind="cash_deposit",
+                memo="bench",
+                lines=[
+                    Line(amount=funds, account=account, counterparty="bench"),
+                    Line(amount=-funds, ledger="vault_cash"),
+                ],
+            )
+    return account
+
+
+def _certify(customer: Customer):
+    """A fresh key (the device's) and a certificate for it straight from the CA, as the
+    certificate center's tests issue them (no identity step, no fee); the previous run's
+    certificate is discarded first (one live certificate per type)."""
+    for serial in Certificate.objects.filter(
+        customer=customer, status__in=["valid", "held"]
+    ).values_list("serial", flat=True):
+        certcenter.certificate_revoke(
+            customer=customer, serial=serial, reason=Certificate.Reason.CESSATION
+        )
+    key = device.key_generate()
+    not_before, not_after = profile.validity_new(now=timezone.now())
+    with transaction.atomic():
+        certcenter._certificate_create(
+            customer=customer,
+            csr=certcenter.csr_load(device.csr_make(key).decode()),
+            cert_type="bank_personal",
+            medium="pc",
+            not_before=not_before,
+            not_after=not_after,
+            fee=0,
+            account=None,
+            idempotency_key=f"bench-{time.time_ns()}-{customer.pk}",
+            replaces=None,
+        )
+    return key
+
+
+def _client(username: str, name: str, funds: int) -> Client:
+    customer = _customer(username, name)
+    account = _account(customer, funds)
+    Customer.objects.filter(pk=customer.pk).update(wrong_entries=0, suspension="")
+    _card, codes = security_card_issue(customer=customer, channel="bench")
+    return Client(
+        customer=customer,
+        account=account,
+        codes=codes,
+        key=_certify(customer),
+        token=api_token_issue(user=customer.user),
+    )
+
+
+def _setup() -> tuple[list[Client], Client, list[str]]:
+    if not CertificateAuthority.objects.filter(active=True).exists():
+        ca_ops.ca_hierarchy_create(now=timezone.now())
+    senders = [_client(f"bench-transfer-{i}", f"이체벤치{i}", FUNDS) for i in range(CLIENTS)]
+    hot = _client("bench-transfer-hot", "핫계좌", FUNDS)
+    receiver = _customer("bench-transfer-receivers", "수취벤치")
+    have = list(Account.objects.filter(owner=receiver).values_list("number", flat=True))
+    for _n in range(RECEIVERS - len(have)):
+        have.append(account_open(customer=receiver, password=ACCOUNT_PASSWORD).number)
+    return senders, hot, have[:RECEIVERS]
+
+
+# ------------------------------------------------------------------------ the HTTP side
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _gunicorn(port: int, params: dict) -> subprocess.Popen:
+    url = "postgres://{user}:{password}@{host}:{port}/{db}".format(
+        user=params.get("user", "postgres"),
+        password=params.get("password", ""),
+        host=params.get("host", "127.0.0.1"),
+        port=params.get("port", 5432),
+        db=DATABASE,
+    )
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PERSONAL_DATA_KEY": settings.PERSONAL_DATA_KEY,
+        "CERTCENTER_CA_PASSPHRASE": settings.CA_KEY_PASSPHRASE,
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": "600",
+    }
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    process = subprocess.Popen(
+        [
+            gunicorn,
+            "postbank.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(GUNICORN_THREADS),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/transfers/results/")
+            conn.getresponse().read()
+            conn.close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited at start") from None
+            time.sleep(0.3)
+    _stop(process)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Api:
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(self, path: str, body: dict | None = None, **headers) -> tuple[int, dict]:
+        self.conn.request("POST", path, json.dumps(body or {}), headers={**self.headers, **headers})
+        response = self.conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+
+
+def _transfer(api: Api, source: Client, to_number: str, key: str) -> tuple:
+    """One whole transfer; returns (outcome, seconds of the whole, seconds of the confirm)."""
+    started = time.perf_counter()
+    status, prepared = api.post(
+        "/api/v1/transfers/",
+        {
+            "from_account": source.account.number,
+            "bank_code": "071",
+            "account_number": to_number,
+            "amount": AMOUNT,
+        },
+        **{"Idempotency-Key": key},
+    )
+    if status not in (200, 201):
+        return prepared.get("code", status), time.perf_counter() - started, 0.0
+    base = f"/api/v1/transfers/{prepared['id']}"
+    status, challenge = api.post(f"{base}/challenge/")
+    if status != 200:
+        return challenge.get("code", status), time.perf_counter() - started, 0.0
+    answer = (
+        source.codes[challenge["first_index"] - 1][:2]
+        + source.codes[challenge["second_index"] - 1][2:]
+    )
+    signature = device.sign(source.key, base64.b64decode(prepared["order"]))
+    confirm_started = time.perf_counter()
+    status, done = api.post(
+        f"{base}/confirm/",
+        {
+            "account_password": ACCOUNT_PASSWORD,
+            "challenge_id": challenge["challenge_id"],
+            "security_answer": answer,
+            "signature": base64.b64encode(signature).decode(),
+        },
+    )
+    finished = time.perf_counter()
+    outcome = done.get("status") if status == 200 else done.get("code", status)
+    return outcome, finished - started, finished - confirm_started
+
+
+def _drive(port: int, clients: list[Client], receivers: list[str], seconds: int):
+    """One thread per client, each transferring from its client's account, for `seconds`;
+    returns the outcomes with their latencies and the elapsed time."""
+    barrier = threading.Barrier(len(clients) + 1)
+    results: list[list[tuple]] = [[] for _ in clients]
+    stop_at = [0.0]
+    run = f"{time.time_ns():x}"
+
+    def worker(index: int) -> None:
+        api = Api(port, clients[index].token)
+        rng = random.Random(index)
+        barrier.wait()
+        n = 0
+        while time.perf_counter() < stop_at[0]:
+            n += 1
+            try:
+                results[index].append(
+                    _transfer(
+                        api,
+                        clients[index],
+                        rng.choice(receivers),
+                        f"bench-{run}-{index}-{n}",
+                    )
+                )
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                results[index].append((type(exc).__name__, 0.0, 0.0))
+                api = Api(port, clients[index].token)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    stop_at[0] = time.perf_counter() + seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    return [r for per in results for r in per], time.perf_counter() - started
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def _report(label: str, results, elapsed: float) -> tuple[float, float]:
+    outcomes = Counter(outcome for outcome, _total, _confirm in results)
+    done = [r for r in results if r[0] == "completed"]
+    rate = len(done) / elapsed
+    whole = [r[1] * 1000 for r in done]
+    confirm = [r[2] * 1000 for r in done]
+    p99 = _percentile(whole, 99)
+    print(
+        f"{label}: {len(done)} transfers in {elapsed:.1f} s = {rate:.1f} transfers/s; "
+        f"whole transfer p50 {_percentile(whole, 50):.1f} ms, p99 {p99:.1f} ms; "
+        f"confirm call p50 {_percentile(confirm, 50):.1f} ms, p99 {_percentile(confirm, 99):.1f} ms"
+    )
+    others = {k: v for k, v in outcomes.items() if k != "completed"}
+    if others:
+        print(f"  other outcomes: {dict(others)}")
+    return rate, p99
+
+
+# ------------------------------------------------------------------------------ pgbench
+
+
+def _pgbench(params: dict) -> float:
+    env = {**os.environ, "PGPASSWORD": str(params.get("password") or "")}
+    base = [
+        "-h",
+        str(params.get("host", "127.0.0.1")),
+        "-p",
+        str(params.get("port", 5432)),
+        "-U",
+        str(params.get("user", "postgres")),
+    ]
+    check = psycopg2.connect(**{**params, "dbname": PGBENCH_DATABASE})
+    with check.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('pgbench_branches') IS NOT NULL")
+        ready = cursor.fetchone()[0]
+        if ready:
+            cursor.execute("SELECT count(*) FROM pgbench_branches")
+            ready = cursor.fetchone()[0] == 10
+    check.close()
+    pgbench = shutil.which("pgbench") or "pgbench"
+    if not ready:
+        print("initialising pgbench (scale 10) ...", flush=True)
+        subprocess.run(
+            [pgbench, *base, "-i", "-s", "10", "-q", PGBENCH_DATABASE],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    out = subprocess.run(
+        [pgbench, *base, "-b", "tpcb-like", "-c", "16", "-j", "2", "-T", "20", PGBENCH_DATABASE],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    tps = float(re.search(r"tps = ([0-9.]+)", out).group(1))
+    latency = re.search(r"latency average = ([0-9.]+) ms", out)
+    print(
+        f"pgbench tpcb-like, scale 10, 16 clients, 20 s: {tps:.1f} TPS"
+        + (f" (latency average {latency.group(1)} ms)" if latency else "")
+    )
+    return tps
+
+
+def _deposits(clients: list[Client], receivers: list[str]) -> int:
+    ids = [c.account.pk for c in clients]
+    total = Account.objects.filter(pk__in=ids).aggregate(s=Sum("balance"))["s"]
+    return total + Account.objects.filter(number__in=receivers).aggregate(s=Sum("balance"))["s"]
+
+
+def main() -> int:
+    params = _use_bench_database()
+    if params is None:
+        return 0
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
+    started = time.perf_counter()
+    senders, hot, receivers = _setup()
+    everyone = [*senders, hot]
+    before_money = _deposits(everyone, receivers)
+    before_transfers = Transfer.objects.filter(status="completed").count()
+    connection.close()
+    print(f"set up {len(everyone)} customers in {time.perf_counter() - started:.1f} s", flush=True)
+
+    tps = _pgbench(params)
+    port = _free_port()
+    server = _gunicorn(port, params)
+    try:
+        results, elapsed = _drive(port, senders, receivers, SECONDS)
+        rate, p99 = _report(
+            f"transfer API, {CLIENTS} clients, {SECONDS} s, "
+            f"gunicorn {GUNICORN_WORKERS}x{GUNICORN_THREADS} gthread",
+            results,
+            elapsed,
+        )
+        hot_results, hot_elapsed = _drive(port, [hot] * CLIENTS, receivers, HOT_SECONDS)
+        hot_rate, _hot_p99 = _report(
+            f"hot account: {CLIENTS} clients all debiting one account, {HOT_SECONDS} s",
+            hot_results,
+            hot_elapsed,
+        )
+    finally:
+        _stop(server)
+    completed = sum(r[0] == "completed" for r in [*results, *hot_results])
+    moved = Transfer.objects.filter(status="completed").count() - before_transfers
+    conserved = _deposits(everyone, receivers) == before_money
+    print(
+        f"ledger check: {moved} transfers completed in the database for {completed} answers; "
+        f"money among the bench accounts conserved: {conserved}"
+    )
+    ratio = rate / tps
+    print(
+        f"ratio to pgbench: {ratio:.3f} (goal >= {RATIO_GOAL}); p99 {p99:.1f} ms "
+        f"(goal < {P99_GOAL_MS:.0f} ms); hot account ratio {hot_rate / tps:.3f}"
+    )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return int(ratio < RATIO_GOAL or p99 >= P99_GOAL_MS or not conserved or moved != completed)
