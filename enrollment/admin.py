@@ -27,7 +27,13 @@ from enrollment.counter import (
     customer_minor_limits_raise,
     customer_suspension_lift,
 )
-from enrollment.forms import ApplicationForm, IdCheckForm, LossReportForm, ReplacementForm
+from enrollment.forms import (
+    ApplicationForm,
+    IdCheckForm,
+    LossReportForm,
+    ReplacementForm,
+    RrnSearchForm,
+)
 from enrollment.models import Application, Customer, IdCheck, Notification, SecurityCard, User
 from enrollment.services import customer_limits
 from postbank import policy
@@ -70,6 +76,7 @@ class CustomerAdmin(admin.ModelAdmin):
               "last_used_at", "dormancy_notice_at", "created_at"]
     readonly_fields = fields
     change_form_template = "admin/enrollment/customer/change_form.html"
+    change_list_template = "admin/enrollment/customer/change_list.html"
 
     @admin.display(description=_("grade"))
     def grade_label(self, obj):
@@ -82,11 +89,23 @@ class CustomerAdmin(admin.ModelAdmin):
         return _("%(per_transfer)s per transfer, %(per_day)s per day") % {
             "per_transfer": f"{per_transfer:,}", "per_day": f"{per_day:,}"}
 
-    def get_search_results(self, request, queryset, search_term):
-        digits = "".join(ch for ch in search_term if ch.isdigit())
-        if len(digits) == 13:
-            return queryset.filter(rrn_hash=identity.rrn_hash(digits)), False
-        return super().get_search_results(request, queryset, search_term)
+    @method_decorator(sensitive_post_parameters("rrn"))
+    @method_decorator(never_cache)
+    def find_view(self, request):
+        """Finds a customer by RRN through its keyed hash. A POST form, so the number never
+        lands in a URL, a server log or the browser history."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = RrnSearchForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            customer = Customer.objects.filter(
+                rrn_hash=identity.rrn_hash(form.cleaned_data["rrn"])).first()
+            if customer is not None:
+                return redirect("admin:enrollment_customer_change", customer.pk)
+            form.add_error("rrn", _("No customer has this resident registration number."))
+        return TemplateResponse(request, "admin/enrollment/customer/find.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta,
+            "title": _("Find a customer by RRN"), "form": form})
 
     def has_add_permission(self, request):
         return False
@@ -105,6 +124,7 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("find/", view(self.find_view), name="enrollment_customer_find"),
             path("<int:pk>/lift/", view(self.lift_view), name="enrollment_customer_lift"),
             path("<int:pk>/adult-limits/", view(self.adult_limits_view),
                  name="enrollment_customer_adult_limits"),

@@ -157,8 +157,13 @@ def reference_normalize(value: str) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}" if len(raw) == 12 else ""
 
 
+def id_document_clean(number: str) -> str:
+    """An ID document number without spaces and dashes (driver's licenses print them)."""
+    return "".join(ch for ch in (number or "") if not ch.isspace() and ch != "-")
+
+
 def id_document_mask(number: str) -> str:
-    number = "".join((number or "").split())
+    number = id_document_clean(number)
     return number[:2] + "*" * max(len(number) - 4, 0) + number[-2:] if len(number) > 4 else "****"
 
 
@@ -206,7 +211,7 @@ def application_submit(
     if id_document_type not in Application.IdDocument.values:
         raise InvalidInput(_("Choose the ID document checked."), code="invalid_id_document",
                            field="id_document_type")
-    id_number = "".join((id_document_number or "").split())
+    id_number = id_document_clean(id_document_number)
     if not (4 <= len(id_number) <= 32 and id_number.isascii() and id_number.isalnum()):
         raise InvalidInput(_("Enter the number of the ID document checked."),
                            code="invalid_id_document", field="id_document_number")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import identity
-from enrollment.applications import id_document_mask
+from enrollment.applications import id_document_clean, id_document_mask
 from enrollment.models import Application, Customer, IdCheck, User
 from enrollment.security import medium_report_lost, otp_issue, security_card_issue
 from enrollment.services import notification_send, suspension_lift
@@ -37,7 +37,7 @@ def id_check_record(*, customer: Customer, purpose: str, teller: User, id_docume
     if id_document_type not in Application.IdDocument.values:
         raise InvalidInput(_("Choose the ID document checked."), code="invalid_id_document",
                            field="id_document_type")
-    number = "".join((id_document_number or "").split())
+    number = id_document_clean(id_document_number)
     if not (4 <= len(number) <= 32 and number.isascii() and number.isalnum()):
         raise InvalidInput(_("Enter the number of the ID document checked."),
                            code="invalid_id_document", field="id_document_number")

@@ -84,6 +84,15 @@ class ApplicationForm(forms.Form):
         return data
 
 
+class RrnSearchForm(forms.Form):
+    rrn = forms.CharField(label=_("Resident registration number"), max_length=14,
+                          widget=forms.PasswordInput(attrs=_NO_AUTOFILL))
+
+    def clean_rrn(self):
+        return _checked(identity.rrn_normalize, self.cleaned_data["rrn"],
+                        today=timezone.localdate())
+
+
 class IdCheckForm(forms.Form):
     id_document_type = forms.ChoiceField(label=_("ID document checked"),
                                          choices=Application.IdDocument.choices)
