@@ -15,6 +15,7 @@ urlpatterns = [
     path("issue/", views.issue, name="issue"),
     path("renew/", views.renew, name="renew"),
     path("discard/", views.discard, name="discard"),
+    path("lost/", views.report_lost, name="lost"),
     path("password/", views.password, name="password"),
     path("copy/import/", views.copy_import, name="copy-import"),
     path("copy/export/", views.copy_export, name="copy-export"),

@@ -246,6 +246,31 @@ def discard(request, customer):
     return render(request, "certcenter/discard.html", {"rows": rows, "form": form})
 
 
+@require_POST
+@customer_required
+def report_lost(request, customer):
+    """A lost (or possibly copied) certificate, reported online: enrollment's loss report
+    (audit, SMS) revokes every live certificate for key compromise at once."""
+    from enrollment.security import medium_report_lost
+
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Confirm that you want to report your certificate lost."))
+        return redirect("certcenter:discard")
+    try:
+        medium_report_lost(customer=customer, medium="certificate", channel="web")
+    except PostbankError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Your loss report was received: your certificates are revoked. Apply for a "
+                "new certificate when you need one."
+            ),
+        )
+    return redirect("certcenter:discard")
+
+
 @customer_required
 def password(request, customer):
     return render(request, "certcenter/password.html", {})

@@ -56,3 +56,25 @@ def test_security_card_loss_leaves_certificates_alone(bank_ca, customer):
     medium_report_lost(customer=customer, medium="security_card", channel="web")
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.VALID
+
+
+def test_lost_certificate_reported_on_the_discard_page(bank_ca, customer, client):
+    from django.urls import reverse
+
+    from enrollment.models import Notification
+    from tests.factories import DEFAULT_PASSWORD
+
+    certificate, _ = certificate_make(customer)
+    assert client.login(username=customer.user.username, password=DEFAULT_PASSWORD)
+    assert client.get(reverse("certcenter:discard")).status_code == 200
+    unconfirmed = client.post(reverse("certcenter:lost"))
+    assert unconfirmed.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == "valid"
+    assert not Notification.objects.filter(customer=customer).exists()
+
+    answer = client.post(reverse("certcenter:lost"), {"confirm": "on"})
+    assert answer.status_code == 302 and answer["Location"] == reverse("certcenter:discard")
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revocation_reason) == ("revoked", "key_compromise")
+    assert Notification.objects.filter(customer=customer, kind="loss_report").count() == 1
