@@ -94,3 +94,13 @@ def postings_by_currency(entry: JournalEntry) -> dict[str, dict[str, int]]:
         bucket = result.setdefault(posting.currency, {})
         bucket[key] = bucket.get(key, 0) + posting.amount
     return result
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services answer in the active language (Korean by default); the assertions on
+    message texts here read the English msgids. Pages pick their language per request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

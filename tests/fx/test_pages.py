@@ -152,3 +152,17 @@ def test_expired_quote_sends_back_to_the_form(client_for, sender, notice):
         page = client_for(sender.customer).get(reverse("fx:confirm",
                                                        args=[remittance.public_id]))
     assert page["Location"] == reverse("fx:swift")
+
+
+def test_pages_are_in_korean_by_default(client_for, sender, notice, partners, at_remit_time):
+    client = client_for(sender.customer)
+    rates = client.get(reverse("fx:rates"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "<h1>환율조회</h1>" in rates and "송금 보내실 때" in rates and "100단위당" in rates
+    swift = client.get(reverse("fx:swift"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "<h1>SWIFT 해외송금</h1>" in swift and "견적 받기" in swift
+    giro = client.get(reverse("fx:eurogiro"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "<h1>유로지로 해외송금</h1>" in giro and "Japan Post Bank" in giro
+    data = {"from_account": sender.account.number, "currency": "USD", "amount": "1.001",
+            "sender_name": "KIM", "charges": "SHA", "form_token": "token-ko-0001", **SEPA}
+    refused = client.post(reverse("fx:swift"), data, HTTP_ACCEPT_LANGUAGE="ko")
+    assert "금액의 소수 자릿수가 통화가 허용하는 자릿수보다 많습니다." in refused.content.decode()
