@@ -165,7 +165,6 @@ class TransferPrepareApi(APIView):
         data = TransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = _customer(request)
-        replay = Transfer.objects.filter(customer=customer, idempotency_key=key).exists()
         transfer = transfer_prepare(
             customer=customer,
             idempotency_key=key,
@@ -178,9 +177,10 @@ class TransferPrepareApi(APIView):
             recipient_memo=data.validated_data["recipient_memo"],
         )
         response = Response(
-            PreparedTransferOutputSerializer(transfer).data, status=200 if replay else 201
+            PreparedTransferOutputSerializer(transfer).data,
+            status=200 if transfer.replayed else 201,
         )
-        if replay:
+        if transfer.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
 

@@ -223,6 +223,9 @@ class Transfer(models.Model):
             ),
         ]
 
+    # Set by transfer_prepare on the transfer it returns for a repeated idempotency key.
+    replayed = False
+
     def __str__(self) -> str:
         return f"{self.public_id} {self.amount:,}"
 

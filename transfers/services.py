@@ -16,11 +16,11 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -48,6 +48,7 @@ from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 KST = ZoneInfo("Asia/Seoul")
 _OTHER_BANK_NUMBER = re.compile(r"^[0-9]{10,16}$")
 _CONFIRM_LOCK_SECONDS = 15
+_MARK_USED_EVERY = timedelta(hours=1)
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
 
 
@@ -131,6 +132,7 @@ class Recipient:
     fee: int
     to_account: Account | None = None
     clearing_account: ClearingHouseAccount | None = None
+    source: Account | None = None
 
 
 def kst_today(now: datetime | None = None) -> date:
@@ -177,6 +179,7 @@ def recipient_inquiry(
             name=target.owner.name,
             fee=policy.TRANSFER_FEE_WON[kind],
             to_account=target,
+            source=source,
         )
     if bank_code not in policy.OTHER_BANKS:
         raise UnknownBank(field="bank_code")
@@ -198,6 +201,7 @@ def recipient_inquiry(
         name=entry.holder_name,
         fee=policy.TRANSFER_FEE_WON[kind],
         clearing_account=entry,
+        source=source,
     )
 
 
@@ -281,7 +285,8 @@ def transfer_prepare(
     """Validates the order and runs the recipient inquiry; returns a `prepared` transfer.
 
     With an idempotency key already used by this customer: the same request returns the
-    transfer made the first time (whatever its state), a different one is refused.
+    transfer made the first time (whatever its state, with `replayed` set), a different one
+    is refused.
     """
     fingerprint = request_fingerprint(
         from_number=from_number,
@@ -300,6 +305,7 @@ def transfer_prepare(
             )
         existing = _existing(customer=customer, key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
+            existing.replayed = True
             return existing
     customer_ensure_active(customer=customer)
     won = parse_won(amount)
@@ -319,10 +325,9 @@ def transfer_prepare(
     )
     if refusal is not None:
         raise refusal
-    source = account_get_for_customer(customer=customer, number=from_number)
     transfer = Transfer(
         customer=customer,
-        from_account=source,
+        from_account=recipient.source,
         kind=recipient.kind,
         to_bank_code=recipient.bank_code,
         to_account_number=recipient.number,
@@ -346,6 +351,7 @@ def transfer_prepare(
         )
         if existing is None:
             raise
+        existing.replayed = True
         return existing
     return transfer
 
@@ -430,8 +436,10 @@ def transfer_execute(
     """
     if transfer.customer_id != customer.pk:
         raise TransferNotFound()
-    transfer.refresh_from_db()
+    # Only the status can have changed since the caller read it, unless it left `prepared`.
+    transfer.refresh_from_db(fields=["status"])
     if transfer.status != Transfer.Status.PREPARED:
+        transfer.refresh_from_db()
         return transfer
     if transfer_is_expired(transfer=transfer, now=now):
         _mark(
@@ -506,12 +514,13 @@ def _first_result(transfer: Transfer, lock: str) -> Transfer:
 
 
 def _customer_mark_used(customer: Customer) -> None:
-    # enrollment.services.customer_mark_used is enrollment's contract (dormancy clock).
-    from enrollment import services as enrollment_services
+    # enrollment.services.customer_mark_used is enrollment's contract (dormancy clock). The
+    # dormancy rule counts months, so a customer used within the hour is not written again.
+    from enrollment.services import customer_mark_used
 
-    mark = getattr(enrollment_services, "customer_mark_used", None)
-    if mark is not None:
-        mark(customer=customer)
+    last = customer.last_used_at
+    if last is None or timezone.now() - last >= _MARK_USED_EVERY:
+        customer_mark_used(customer=customer)
 
 
 def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
@@ -540,19 +549,16 @@ def transfer_post(
     with transaction.atomic():
         transfer = (
             Transfer.objects.select_for_update(of=("self",))
-            .select_related("customer")
+            .select_related("customer", "from_account")
             .get(pk=transfer_id)
         )
         if transfer.status != Transfer.Status.PREPARED:
             return transfer
         customer = transfer.customer
-        DailyUsage.objects.bulk_create(
-            [DailyUsage(customer=customer, day=day)], ignore_conflicts=True
-        )
-        usage = DailyUsage.objects.select_for_update().get(customer=customer, day=day)
+        usage_id, used = _daily_usage_lock(customer_id=customer.pk, day=day)
         per_transfer, per_day = limits_for(customer)
         refusal = _limit_message(
-            per_transfer=per_transfer, per_day=per_day, used=usage.used, amount=transfer.amount
+            per_transfer=per_transfer, per_day=per_day, used=used, amount=transfer.amount
         )
         if refusal is not None:
             raise refusal
@@ -603,7 +609,7 @@ def transfer_post(
             reference=str(transfer.public_id),
             locked=locked,
         )
-        DailyUsage.objects.filter(pk=usage.pk).update(used=F("used") + transfer.amount)
+        DailyUsage.objects.filter(pk=usage_id).update(used=F("used") + transfer.amount)
         transfer.entry = entry
         transfer.business_date = day
         transfer.executed_at = now
@@ -629,6 +635,21 @@ def transfer_post(
             ]
         )
     return transfer
+
+
+def _daily_usage_lock(*, customer_id: int, day: date) -> tuple[int, int]:
+    """The customer's usage row for the KST day, created if missing and locked until the
+    transaction ends, in one statement: (row id, won used so far)."""
+    table = DailyUsage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (customer_id, day, used) VALUES (%s, %s, 0) "  # noqa: S608
+            f"ON CONFLICT (customer_id, day) DO UPDATE SET used = {table}.used "
+            "RETURNING id, used",
+            [customer_id, day],
+        )
+        usage_id, used = cursor.fetchone()
+    return usage_id, used
 
 
 def _queue_settlement(transfer_id: int) -> None:
