@@ -151,3 +151,60 @@ def test_issue_on_pc_copy_to_phone_then_login_and_sign(
     phone.click("[data-testid=sign-submit]")
     expect(phone.locator("[data-testid=sign-check-ok]")).to_contain_text(certificate.serial)
     expect(phone.locator("[data-testid=sign-password]")).to_have_value("")
+
+
+def test_demo_files_import_on_the_phone_then_export_to_the_pc(
+    live_server, page, phone_context, tmp_path
+):
+    from certcenter import demo
+    from enrollment import demo as enrollment_demo
+
+    enrollment_demo.seed(lambda _line: None)
+    demo.seed(lambda _line: None, folder=tmp_path)
+    certificate = Certificate.objects.get(customer__user__username="demo")
+    folder = demo.user_folder(tmp_path, certificate)
+
+    # Smartphone: the seed's signCert.der / signPri.key imported from files, then used to log in.
+    phone = phone_context.new_page()
+    phone.goto(f"{live_server.url}/certcenter/login/")
+    assert _fits_phone_width(phone)
+    phone.click("text=인증서 파일 사용(하드디스크 또는 USB)")
+    phone.set_input_files("#cert-file", str(folder / "signCert.der"))
+    phone.set_input_files("#key-file", str(folder / "signPri.key"))
+    phone.click("[data-import-files]")
+    expect(phone.locator("[data-testid=device-cert] option")).to_have_count(1)
+    expect(phone.locator("[data-testid=device-cert]")).to_have_value(certificate.serial)
+    phone.fill("[data-testid=login-password]", demo.DEMO_CERT_PASSWORD)
+    phone.click("[data-testid=cert-login-submit]")
+    expect(phone.locator("[data-testid=logout]")).to_be_visible()
+
+    # Export (smartphone -> PC): the phone sends and shows the number; the PC receives with it.
+    phone.goto(f"{live_server.url}/certcenter/copy/export/")
+    expect(phone.locator("[data-copy][data-ready]")).to_have_count(1)
+    phone.fill("[data-testid=copy-password]", demo.DEMO_CERT_PASSWORD)
+    phone.click("[data-testid=copy-start]")
+    code_box = phone.locator("[data-testid=copy-code]")
+    expect(code_box).to_have_text(re.compile(r"^\d{4}-\d{4}-\d{4}$"))
+    number = code_box.inner_text()
+
+    page.goto(f"{live_server.url}/login/?next=/certcenter/copy/export/")
+    page.fill("#id_user_id", "demo")
+    page.fill("#id_password", enrollment_demo.DEMO_CUSTOMER[1])
+    page.click("[data-testid=login-submit]")
+    expect(page.locator("[data-copy][data-ready]")).to_have_count(1)
+    wrong = f"{(int(number.replace('-', '')) + 1) % 10**12:012d}"
+    page.fill("[data-testid=copy-number]", wrong)
+    page.click("[data-testid=copy-receive]")
+    expect(page.locator("[data-testid=copy-result]")).to_have_text("인증번호가 올바르지 않습니다.")
+    page.fill("[data-testid=copy-number]", number)
+    page.click("[data-testid=copy-receive]")
+    expect(page.locator("[data-testid=copy-result]")).to_have_text(
+        "인증서가 이 기기에 복사되었습니다."
+    )
+    assert CopySession.objects.get().wrong_attempts == 1
+
+    # The PC signs with the copy.
+    page.goto(f"{live_server.url}/certcenter/sign-check/")
+    page.fill("[data-testid=sign-password]", demo.DEMO_CERT_PASSWORD)
+    page.click("[data-testid=sign-submit]")
+    expect(page.locator("[data-testid=sign-check-ok]")).to_contain_text(certificate.serial)
