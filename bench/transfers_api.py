@@ -189,7 +189,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _gunicorn(port: int, params: dict) -> subprocess.Popen:
+def _gunicorn(port: int, params: dict, token: str) -> subprocess.Popen:
     url = "postgres://{user}:{password}@{host}:{port}/{db}".format(
         user=params.get("user", "postgres"),
         password=params.get("password", ""),
@@ -236,7 +236,9 @@ def _gunicorn(port: int, params: dict) -> subprocess.Popen:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/transfers/results/")
+            conn.request(
+                "GET", "/api/v1/transfers/results/", headers={"Authorization": f"Bearer {token}"}
+            )
             conn.getresponse().read()
             conn.close()
             return process
@@ -440,7 +442,7 @@ def main() -> int:
 
     tps = _pgbench(params)
     port = _free_port()
-    server = _gunicorn(port, params)
+    server = _gunicorn(port, params, senders[0].token)
     try:
         results, elapsed = _drive(port, senders, receivers, SECONDS)
         rate, p99 = _report(
