@@ -152,6 +152,32 @@ def test_issue_on_pc_copy_to_phone_then_login_and_sign(
     expect(phone.locator("[data-testid=sign-check-ok]")).to_contain_text(certificate.serial)
     expect(phone.locator("[data-testid=sign-password]")).to_have_value("")
 
+    # Change the certificate password on the phone (the key is re-encrypted there), sign with
+    # the new one, then delete the certificate from the phone.
+    new_password = "Phone-cert-2027#"
+    phone.goto(f"{live_server.url}/certcenter/password/")
+    expect(phone.locator("[data-testid=device-cert] option")).to_have_count(1)
+    phone.fill("[data-testid=old-password]", CERT_PASSWORD)
+    phone.fill("[data-testid=new-password]", new_password)
+    phone.fill("[data-testid=new-password2]", new_password)
+    phone.click("[data-testid=change-password]")
+    expect(phone.locator("[data-testid=result]")).to_have_text("인증서 비밀번호를 변경했습니다.")
+    phone.goto(f"{live_server.url}/certcenter/sign-check/")
+    phone.fill("[data-testid=sign-password]", CERT_PASSWORD)
+    phone.click("[data-testid=sign-submit]")
+    expect(phone.locator("[data-testid=sign-error]")).to_have_text(
+        "인증서 비밀번호가 올바르지 않습니다."
+    )
+    phone.fill("[data-testid=sign-password]", new_password)
+    phone.click("[data-testid=sign-submit]")
+    expect(phone.locator("[data-testid=sign-check-ok]")).to_contain_text(certificate.serial)
+    phone.goto(f"{live_server.url}/certcenter/password/")
+    expect(phone.locator("[data-testid=device-cert] option")).to_have_count(1)
+    phone.fill("[data-testid=old-password]", new_password)
+    phone.click("[data-testid=delete-cert]")
+    expect(phone.locator("[data-testid=result]")).to_have_text("이 기기에서 인증서를 삭제했습니다.")
+    expect(phone.locator("[data-testid=device-cert] option")).to_have_count(0)
+
 
 def test_demo_files_import_on_the_phone_then_export_to_the_pc(
     live_server, page, phone_context, tmp_path

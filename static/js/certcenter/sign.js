@@ -55,11 +55,13 @@ async function candidates(form) {
     return [record];
   }
   const accepted = (form.dataset.signSerials || "").split(/\s+/).filter(Boolean);
-  const now = new Date().toISOString();
+  // notAfter is ISO 8601 with an offset (KST from the certificate page, UTC from files).
+  const expiry = (r) => (r.notAfter ? Date.parse(r.notAfter) : Infinity);
+  const now = Date.now();
   const records = (await dk.store.list())
     .filter((r) => !accepted.length || accepted.includes(r.serial))
-    .filter((r) => !r.notAfter || r.notAfter >= now)
-    .sort((a, b) => (b.notAfter || "").localeCompare(a.notAfter || ""));
+    .filter((r) => !(expiry(r) < now))
+    .sort((a, b) => expiry(b) - expiry(a));
   if (!records.length) throw new dk.DeviceKeyError("no_certificate");
   return records;
 }
