@@ -12,8 +12,9 @@ Ledger design (every currency sums to zero on its own):
            CCY: fx_position -amount, interbank_clearing +amount (owed to the correspondent)
            USD (OUR only): fx_position -18.00, interbank_clearing +18.00
   return   CCY: interbank_clearing -amount, fx_position +amount
-           KRW: deposit +refund (TT receive of the return date), fx_position -refund; the
-                difference to the won debited stays in the FX position.
+           KRW: deposit +refund (TT receive of the current notice, refused when stale),
+                fx_position -refund; the difference to the won debited stays in the FX
+                position. The USD value leaves the year's annual usage.
 """
 
 import csv
@@ -32,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
@@ -939,13 +941,16 @@ def remittance_return(*, remittance_id: int, reason: str, actor=None,
     reason = (reason or "").strip()[:100] or gettext("Returned by the beneficiary's bank")
     with transaction.atomic():
         remittance = (Remittance.objects.select_for_update(of=("self",))
-                      .select_related("currency").get(pk=remittance_id))
+                      .select_related("currency", "customer").get(pk=remittance_id))
         if remittance.status not in (Remittance.Status.RECEIVED, Remittance.Status.SENT):
             raise NotReturnable(status=remittance.status)
-        notice = notice_latest(at=now)
-        if notice is None:
-            raise NoRates()
-        rate = rate_get(notice=notice, currency=remittance.currency_id).tt_receive
+        rate = rate_get(notice=notice_current(now=now),
+                        currency=remittance.currency_id).tt_receive
+        # The money came back: the remittance no longer uses the year's allowance.
+        usage = _annual_usage_locked(customer=remittance.customer,
+                                     year=kst_year(remittance.confirmed_at))
+        AnnualUsage.objects.filter(pk=usage.pk).update(
+            used_usd_cents=Greatest(F("used_usd_cents") - remittance.usd_cents, 0))
         refund = won_for(amount=remittance.amount, currency=remittance.currency, rate=rate)
         locked = accounts_lock(ids=[remittance.from_account_id])
         account = locked[remittance.from_account_id]

@@ -1,6 +1,8 @@
 """The F/X API: public rates, quote → challenge → confirm with idempotency, problem details
 with stable codes, searches and the outbound message."""
 
+import base64
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -131,3 +133,28 @@ def test_another_customers_remittance_is_not_found(api, sender, notice, at_remit
     assert other.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
         "account_password": "1234", "security_answer": "0000"}, format="json"
     ).status_code == 404
+
+
+def test_confirm_with_the_joint_certificate_signature(api, sender, notice, at_remit_time):
+    sender.certify()
+    quote = api.post("/api/v1/fx/remittances/", _body(sender, charges="SHA"), format="json",
+                     HTTP_IDEMPOTENCY_KEY="api-signed-01").json()
+    challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
+    answer = (sender.codes[challenge["first_index"] - 1][:2]
+              + sender.codes[challenge["second_index"] - 1][2:])
+    other_order = base64.b64encode(b'{"remittance":"something else"}').decode()
+    wrong = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
+        "account_password": ACCOUNT_PASSWORD, "challenge_id": challenge["challenge_id"],
+        "security_answer": answer, "signature": sender.sign_base64(other_order)},
+        format="json")
+    assert (wrong.status_code, wrong.json()["code"]) == (409, "invalid_signature")
+    assert Remittance.objects.get().status == "quoted"
+    challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
+    answer = (sender.codes[challenge["first_index"] - 1][:2]
+              + sender.codes[challenge["second_index"] - 1][2:])
+    signed = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
+        "account_password": ACCOUNT_PASSWORD, "challenge_id": challenge["challenge_id"],
+        "security_answer": answer, "signature": sender.sign_base64(quote["order"])},
+        format="json").json()
+    assert (signed["status"], signed["signer_certificate_serial"]) == (
+        "received", sender.certificate.serial)

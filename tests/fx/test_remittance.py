@@ -333,6 +333,7 @@ def test_a_return_refunds_at_tt_receive_of_the_return_date_and_reconciles(sender
     }
     assert list(returned.events.values_list("status", flat=True)) == [
         "received", "sent", "returned"]
+    assert AnnualUsage.objects.get(customer=sender.customer, year=2026).used_usd_cents == 0
     report = reconciliation_run(trigger="test")
     assert report.ok, report.text
     with pytest.raises(PostbankError) as twice:
@@ -345,3 +346,29 @@ def test_order_bytes_are_canonical(sender, notice, at_remit_time):
     data = remittance_order_bytes(remittance=remittance)
     assert data == remittance_order_bytes(remittance=Remittance.objects.get(pk=remittance.pk))
     assert b'"total_krw":1429350' in data and b'"bic":"COBADEFFXXX"' in data
+
+
+def test_a_return_needs_a_current_notice(sender, notice):
+    with time_machine.travel(REMIT_AT, tick=False):
+        remittance = confirm(sender, quote(sender))
+    before = ledger_snapshot()
+    with time_machine.travel(REMIT_AT + timedelta(days=2), tick=False), \
+            pytest.raises(PostbankError) as error:
+        remittance_return(remittance_id=remittance.pk, reason="late")
+    assert error.value.code == "stale_rates"
+    assert ledger_snapshot() == before
+
+
+def test_the_annual_limit_year_is_the_kst_calendar_year(sender):
+    # 23:30 KST on 31 December is 14:30 UTC; ten minutes past midnight KST is still
+    # 31 December in UTC but already the new year in Korea.
+    new_years_eve = datetime(2026, 12, 31, 23, 30, tzinfo=KST)
+    new_year = datetime(2027, 1, 1, 0, 10, tzinfo=KST)
+    for at, key in ((new_years_eve, "year-end-01"), (new_year, "year-new-01")):
+        rate_notice_publish(rows=rate_rows(), source="counter",
+                            noticed_at=at - timedelta(minutes=5))
+        with time_machine.travel(at, tick=False):
+            confirm(sender, quote(sender, amount="2000.00", key=key))
+    usage = dict(AnnualUsage.objects.filter(customer=sender.customer)
+                 .values_list("year", "used_usd_cents"))
+    assert usage == {2026: 200_000, 2027: 200_000}
