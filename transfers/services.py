@@ -395,9 +395,15 @@ def _signature_verify(*, customer: Customer, order: bytes, signature: bytes | No
         raise SignatureRequired(field="signature")
     # certcenter.services.signature_verify is the certificate center's contract: it refuses
     # (invalid_signature) another key, or a revoked, expired or suspended certificate.
+    from certcenter.errors import InvalidSignature
     from certcenter.services import signature_verify
 
-    return signature_verify(customer=customer, data=order, signature=signature).serial
+    try:
+        return signature_verify(customer=customer, data=order, signature=signature).serial
+    except InvalidSignature as exc:
+        # Its `status` detail is the certificate's; in a problem document `status` is HTTP's.
+        detail = {"certificate_status": exc.extra["status"]} if "status" in exc.extra else {}
+        raise InvalidSignature(exc.message, field="signature", **detail) from None
 
 
 def _security_verify(

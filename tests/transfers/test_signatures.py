@@ -188,7 +188,17 @@ def test_api_confirm_answers_signature_problems_with_codes(sender, target):
         response = post(signature)
         assert response["Content-Type"] == "application/problem+json"
         assert (response.status_code, response.json()["code"]) == (status, code)
+        assert response.json()["status"] == status
         assert ledger_snapshot() == before
+    certcenter.certificate_hold(customer=sender.customer, serial=sender.certificate.serial)
+    held = post(sender.sign_base64(prepared["order"])).json()
+    assert (held["status"], held["code"], held["certificate_status"]) == (
+        409,
+        "invalid_signature",
+        "held",
+    )
+    assert ledger_snapshot() == before
+    certcenter.certificate_restore(customer=sender.customer, serial=sender.certificate.serial)
     assert Transfer.objects.get(public_id=prepared["id"]).status == Transfer.Status.PREPARED
     done = post(sender.sign_base64(prepared["order"]))
     assert done.status_code == 200 and done.json()["status"] == "completed"
