@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
 from accounts.models import Account
 from accounts.selectors import AccountNotFound
@@ -23,6 +24,13 @@ from tests.enrollment.helpers import rrn_born, submit
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the msgids); Korean is the site default."""
+    with translation.override("en"):
+        yield
 
 # 2026-03-10 10:00 KST
 APPLIED = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)
