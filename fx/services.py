@@ -789,11 +789,24 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
     finally:
         cache.delete(lock)
     _customer_mark_used(customer)
+    if confirmed.status == Remittance.Status.RECEIVED:
+        _notify(confirmed, kind="fx_remittance", text=gettext(
+            "[Postbank] Remittance abroad %(ccy)s %(amount)s to %(name)s: %(total)s won "
+            "debited.") % {"ccy": confirmed.currency_id, "amount": confirmed.amount_display,
+                           "name": confirmed.beneficiary_name,
+                           "total": f"{confirmed.total_krw:,}"})
     audit_record(event="fx_remittance_confirmed", actor=customer.user,
                  subject=f"remittance:{confirmed.public_id}", channel=channel, ip=ip,
                  detail={"kind": confirmed.kind, "currency": confirmed.currency_id,
                          "amount": confirmed.amount, "total_krw": confirmed.total_krw})
     return confirmed
+
+
+def _notify(remittance: Remittance, *, kind: str, text: str) -> None:
+    # enrollment.services.notification_send is enrollment's contract (SMS outbox).
+    from enrollment.services import notification_send
+
+    notification_send(customer=remittance.customer, kind=kind, text=text)
 
 
 def _first_result(remittance: Remittance, lock: str) -> Remittance:
@@ -981,6 +994,11 @@ def remittance_return(*, remittance_id: int, reason: str, actor=None,
         remittance.save(update_fields=["status", "return_reason", "return_rate", "refund_krw",
                                        "return_entry", "finished_at"])
         _event(remittance, Remittance.Status.RETURNED, now, reason)
+        _notify(remittance, kind="fx_return", text=gettext(
+            "[Postbank] Your remittance abroad %(ccy)s %(amount)s was returned: %(refund)s "
+            "won refunded.") % {"ccy": remittance.currency_id,
+                                "amount": remittance.amount_display,
+                                "refund": f"{refund:,}"})
         audit_record(event="fx_remittance_returned", actor=actor,
                      subject=f"remittance:{remittance.public_id}",
                      channel="counter" if actor is not None else "system",

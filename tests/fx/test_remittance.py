@@ -11,6 +11,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import JournalEntry
 from accounts.reconciliation import reconciliation_run
+from enrollment.models import Notification
 from fx.models import AnnualUsage, Currency, Remittance
 from fx.services import (
     network_sweep,
@@ -334,6 +335,12 @@ def test_a_return_refunds_at_tt_receive_of_the_return_date_and_reconciles(sender
     assert list(returned.events.values_list("status", flat=True)) == [
         "received", "sent", "returned"]
     assert AnnualUsage.objects.get(customer=sender.customer, year=2026).used_usd_cents == 0
+    assert list(Notification.objects.filter(customer=sender.customer).order_by("pk")
+                .values_list("kind", "text")) == [
+        ("fx_remittance", "[Postbank] Remittance abroad USD 1,000.00 to Hans Mueller: "
+                          "1,454,808 won debited."),
+        ("fx_return", "[Postbank] Your remittance abroad USD 1,000.00 was returned: "
+                      "1,390,000 won refunded.")]
     report = reconciliation_run(trigger="test")
     assert report.ok, report.text
     with pytest.raises(PostbankError) as twice:
