@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from transfers.models import ClearingHouseAccount, Transfer
 
@@ -34,7 +35,16 @@ class TransferAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "to_bank_code"]
     search_fields = ["public_id", "to_account_number", "recipient_name"]
     date_hierarchy = "created_at"
-    exclude = ["signature"]
+    exclude = ["signature", "signed_order", "request_fingerprint"]
+    readonly_fields = ["signed_order_shown", "signature_shown"]
+
+    @admin.display(description=_("signed order"))
+    def signed_order_shown(self, obj) -> str:
+        return obj.signed_order_text
+
+    @admin.display(description=_("signature (base64)"))
+    def signature_shown(self, obj) -> str:
+        return obj.signature_base64
 
     def has_add_permission(self, request):
         return False
