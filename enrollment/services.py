@@ -246,7 +246,7 @@ class DormancyResult:
     suspended: int
 
 
-def _dormancy_cutoffs(now: datetime) -> tuple[datetime, datetime]:
+def dormancy_cutoffs(now: datetime) -> tuple[datetime, datetime]:
     """(suspend at or before, notify at or before): 12 months back in KST, and 30 days
     later than that."""
     local = timezone.localtime(now)
@@ -302,7 +302,7 @@ def dormancy_sweep(*, batch_size: int = policy.DORMANCY_BATCH_SIZE) -> DormancyR
     notification and the audit rows written with it. Running it twice changes nothing the
     second time: only unsuspended, un-noticed rows qualify."""
     now = timezone.now()
-    suspend_cutoff, notice_cutoff = _dormancy_cutoffs(now)
+    suspend_cutoff, notice_cutoff = dormancy_cutoffs(now)
     with translation.override(settings.LANGUAGE_CODE):
         notice_text = str(_("Postbank: internet banking has not been used for 11 months and "
                             "will be suspended on {date}. Log in or make a transaction to "
