@@ -1,6 +1,7 @@
 """The joint certificate in Chromium: issued on the PC (key made in the browser), copied to
 the smartphone (a second context at phone width) with the 12-digit number, then used there
-to log in and to sign."""
+to log in, to sign (the certificate check and a real-time transfer) and to change its
+password."""
 
 import re
 
@@ -16,6 +17,7 @@ from enrollment.models import CardChallenge
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.enrollment.media import card_for
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory
+from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +37,7 @@ def holder():
     customer = CustomerFactory(
         name="홍길동", rrn_hash=identity.rrn_hash(RRN), rrn_encrypted=identity.rrn_encrypt(RRN)
     )
-    account = AccountFactory(owner=customer, balance=10_000)
+    account = AccountFactory(owner=customer, balance=100_000)
     _card, codes = card_for(customer)
     return customer, account, codes
 
@@ -90,7 +92,7 @@ def test_issue_on_pc_copy_to_phone_then_login_and_sign(
         4_400,
     )
     account.refresh_from_db()
-    assert account.balance == 10_000 - 4_400
+    assert account.balance == 100_000 - 4_400
     assert (
         Posting.objects.filter(ledger_account__code="fee_income").aggregate(s=Sum("amount"))["s"]
         == 4_400
@@ -151,6 +153,32 @@ def test_issue_on_pc_copy_to_phone_then_login_and_sign(
     phone.click("[data-testid=sign-submit]")
     expect(phone.locator("[data-testid=sign-check-ok]")).to_contain_text(certificate.serial)
     expect(phone.locator("[data-testid=sign-password]")).to_have_value("")
+
+    # ... and sign a real-time transfer with the copied certificate.
+    receiver = AccountFactory(owner=CustomerFactory(name="김수취"), balance=0)
+    phone.goto(f"{live_server.url}/transfers/")
+    phone.fill("#id_account_number", receiver.formatted_number)
+    phone.fill("#id_amount", "50,000")
+    phone.click("[data-testid=inquiry]")
+    expect(phone.locator("h1")).to_have_text("이체 확인")
+    challenge = phone.locator("[data-testid=challenge]")
+    first = int(challenge.get_attribute("data-first"))
+    second = int(challenge.get_attribute("data-second"))
+    phone.fill("#id_account_password", ACCOUNT_PASSWORD)
+    phone.fill("#id_security_answer", codes[first - 1][:2] + codes[second - 1][2:])
+    phone.fill("[data-testid=cert-password]", CERT_PASSWORD)
+    phone.click("[data-testid=confirm]")
+    expect(phone.locator("[data-testid=status]")).to_have_text("완료", timeout=20_000)
+    transfer = Transfer.objects.get()
+    assert (transfer.status, transfer.amount, transfer.signer_certificate_serial) == (
+        "completed",
+        50_000,
+        certificate.serial,
+    )
+    account.refresh_from_db()
+    receiver.refresh_from_db()
+    assert receiver.balance == 50_000
+    assert account.balance == 100_000 - 4_400 - transfer.total
 
     # Change the certificate password on the phone (the key is re-encrypted there), sign with
     # the new one, then delete the certificate from the phone.
