@@ -69,6 +69,12 @@ class ApplicationExpired(Refused):
               "counter.")
 
 
+class AlreadyRegisteredOnline(Refused):
+    code = "already_registered_online"
+    title = _("Registration for this application is already complete. Log in with your "
+              "user ID.")
+
+
 class RegistrationIdentityFailed(Refused):
     # One message for every identity fact: never say which one was wrong.
     code = "registration_identity_failed"
@@ -385,6 +391,8 @@ def registration_identify(*, reference_or_rrn: str, account_number: str,
         customer.refresh_from_db(fields=["suspension", "suspended_at", "wrong_entries"])
         customer_ensure_active(customer=customer)
         raise RegistrationIdentityFailed() from None
+    if application.status == Application.Status.REGISTERED:
+        raise AlreadyRegisteredOnline()
     if not _window_open(application, timezone.now()):
         application_expire_one(application=application)
         raise ApplicationExpired()

@@ -61,6 +61,10 @@ def test_registration_at_23_59_59_on_day_5_works(client, applied):
         assert AuditEvent.objects.filter(event="registered", actor=customer.user).count() == 1
         login = client.post("/login/", {"user_id": "sunsin77", "password": NEW_PASSWORD})
         assert login.status_code == 302
+        client.post("/logout/")
+        again = _identify(client, applied)
+    assert again.status_code == 200
+    assert "Registration for this application is already complete." in again.content.decode()
 
 
 def test_registration_at_00_00_00_on_day_6_says_the_application_expired(client, applied):
