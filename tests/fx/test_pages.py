@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from fx.models import Remittance
-from fx.services import remittance_send
-from tests.accounts.factories import ACCOUNT_PASSWORD
+from fx.services import remittance_quote, remittance_send
+from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.factories import CustomerFactory
 from tests.fx.conftest import REMIT_AT, SEPA
 from tests.transfers.conftest import card_holder
@@ -166,3 +166,66 @@ def test_pages_are_in_korean_by_default(client_for, sender, notice, partners, at
             "sender_name": "KIM", "charges": "SHA", "form_token": "token-ko-0001", **SEPA}
     refused = client.post(reverse("fx:swift"), data, HTTP_ACCEPT_LANGUAGE="ko")
     assert "금액의 소수 자릿수가 통화가 허용하는 자릿수보다 많습니다." in refused.content.decode()
+
+
+def _quoted(sender, key, amount="1000.00"):
+    from fx.services import remittance_quote
+
+    return remittance_quote(customer=sender.customer, kind="swift",
+                            from_number=sender.account.number, currency="USD", amount=amount,
+                            sender_name="KIM", idempotency_key=key, **SEPA)
+
+
+def test_confirm_page_refusals(client_for, sender, notice, at_remit_time):
+    client = client_for(sender.customer)
+    remittance = _quoted(sender, "page-refuse-01")
+    url = reverse("fx:confirm", args=[remittance.public_id])
+    challenge = client.get(url).context["challenge"]
+    wrong = client.post(url, {"account_password": "9999", "challenge_id": challenge.id,
+                              "security_answer": "0000"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert wrong.status_code == 200
+    assert wrong.context["error_code"] == "wrong_security_code"
+    remittance.refresh_from_db()
+    assert remittance.status == "quoted"
+    # Over the funds: the remittance fails with the reason, shown on its page.
+    poor = AccountFactory(owner=sender.customer, balance=100_000)
+    short = remittance_quote(customer=sender.customer, kind="swift", from_number=poor.number,
+                             currency="USD", amount="1000.00", sender_name="KIM",
+                             idempotency_key="page-refuse-02", **SEPA)
+    url = reverse("fx:confirm", args=[short.public_id])
+    challenge = client.get(url).context["challenge"]
+    answer = (sender.codes[challenge.first_index - 1][:2]
+              + sender.codes[challenge.second_index - 1][2:])
+    failed = client.post(url, {"account_password": ACCOUNT_PASSWORD,
+                               "challenge_id": challenge.id, "security_answer": answer},
+                         HTTP_ACCEPT_LANGUAGE="en")
+    assert failed["Location"] == reverse("fx:detail", args=[short.public_id])
+    detail = client.get(failed["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-status="failed"' in detail.content.decode()
+    assert "The balance available is not enough." in detail.content.decode()
+    poor.refresh_from_db()
+    assert poor.balance == 100_000
+    assert client.get(reverse("fx:receipt", args=[short.public_id])).status_code == 404
+
+
+def test_search_period_and_status_filters(client_for, sender, notice, at_remit_time):
+    from fx.services import remittance_confirm
+
+    remittance = _quoted(sender, "page-search-01", amount="10.00")
+    challenge_id, answer = sender.answer()
+    remittance_confirm(customer=sender.customer, remittance=remittance,
+                       account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
+                       security_answer=answer)
+    client = client_for(sender.customer)
+    url = reverse("fx:swift-results")
+    assert [r.pk for r in client.get(url, {"date_from": "2026-03-02",
+                                           "date_to": "2026-03-02"}).context["page"]] == [
+        remittance.pk]
+    assert list(client.get(url, {"date_from": "2026-03-03", "date_to": "2026-03-31"})
+                .context["page"]) == []
+    assert [r.pk for r in client.get(url, {"status": "received"}).context["page"]] == [
+        remittance.pk]
+    too_long = client.get(url, {"date_from": "2025-01-01", "date_to": "2026-03-02"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert too_long.context["page"] is None
+    assert "A search covers at most one year." in too_long.content.decode()
