@@ -53,3 +53,31 @@ def test_other_customers_certificate_is_not_found(logged_in, bank_ca):
     theirs, _key = certificate_make(CustomerFactory())
     response = logged_in.get(reverse("certcenter:detail", args=[theirs.serial]))
     assert response.status_code == 404
+
+
+HEADINGS = {
+    "issue": ("인증서 발급/재발급", "Issue/reissue a certificate"),
+    "renew": ("인증서 갱신", "Renew a certificate"),
+    "discard": ("인증서 폐기", "Discard a certificate"),
+    "password": ("인증서 암호 변경/삭제", "Change/delete the certificate password"),
+    "copy-import": ("인증서 가져오기(PC → 스마트폰)", "Import a certificate (PC → Smartphone)"),
+    "copy-export": ("인증서 내보내기(스마트폰 → PC)", "Export a certificate (Smartphone → PC)"),
+    "foreign": ("타기관 인증서 등록", "Register another institute's certificate"),
+    "devices": ("인증서 발급 사전지정/변경", "Pre-consent/ change of certificate issuance"),
+    "list": ("내 인증서", "My certificates"),
+    "sign-check": ("인증서 확인", "Check my certificate"),
+    "info": ("공동인증서 안내", "Joint certificate information"),
+    "login": ("인증서 로그인", "Certificate login"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEADINGS))
+def test_pages_in_korean_and_english(logged_in, bank_ca, settings, name):
+    import html
+
+    korean, english = HEADINGS[name]
+    page = html.unescape(logged_in.get(reverse(f"certcenter:{name}")).content.decode())
+    assert f"<h1>{korean}</h1>" in page
+    logged_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(logged_in.get(reverse(f"certcenter:{name}")).content.decode())
+    assert f"<h1>{english}</h1>" in page
