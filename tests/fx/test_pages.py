@@ -120,8 +120,6 @@ def test_bad_bic_is_shown_on_the_form_and_nothing_is_quoted(client_for, sender, 
 
 
 def test_another_customers_remittance_is_not_found(client_for, sender, notice, at_remit_time):
-    from fx.services import remittance_quote
-
     remittance = remittance_quote(customer=sender.customer, kind="swift",
                                   from_number=sender.account.number, currency="USD",
                                   amount="10", sender_name="KIM", idempotency_key="own-0001",
@@ -141,8 +139,6 @@ def test_pages_need_login_and_csrf(sender, notice):
 
 
 def test_expired_quote_sends_back_to_the_form(client_for, sender, notice):
-    from fx.services import remittance_quote
-
     with time_machine.travel(REMIT_AT, tick=False):
         remittance = remittance_quote(customer=sender.customer, kind="swift",
                                       from_number=sender.account.number, currency="USD",
@@ -169,8 +165,6 @@ def test_pages_are_in_korean_by_default(client_for, sender, notice, partners, at
 
 
 def _quoted(sender, key, amount="1000.00"):
-    from fx.services import remittance_quote
-
     return remittance_quote(customer=sender.customer, kind="swift",
                             from_number=sender.account.number, currency="USD", amount=amount,
                             sender_name="KIM", idempotency_key=key, **SEPA)
