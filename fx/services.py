@@ -487,6 +487,11 @@ def country_uses_iban(country: str) -> bool:
     return True
 
 
+def iban_countries() -> list[str]:
+    """The countries offered whose accounts are IBANs."""
+    return [code for code, _name in swift_countries() if country_uses_iban(code)]
+
+
 def bic_clean(value: str, *, country: str | None = None) -> str:
     try:
         bic = BIC(re.sub(r"\s", "", value or "").upper())

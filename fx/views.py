@@ -27,6 +27,7 @@ from fx.selectors import (
 from fx.services import (
     annual_used,
     convert,
+    iban_countries,
     notice_latest,
     remittance_confirm,
     remittance_is_expired,
@@ -126,6 +127,7 @@ def _new(request, *, kind: str):
             return redirect("fx:confirm", public_id=remittance.public_id)
     used = annual_used(customer=customer)
     return render(request, f"fx/{kind}_new.html", {
+        "iban_countries": " ".join(iban_countries()),
         "form": form, "accounts": accounts, "partners": partners, "kind": kind,
         "annual_left_usd": max(policy.SWIFT_ANNUAL_LIMIT_USD_CENTS - used, 0) / 100,
         "annual_limit_usd": policy.SWIFT_ANNUAL_LIMIT_USD_CENTS / 100,
