@@ -34,7 +34,15 @@ from enrollment.forms import (
     ReplacementForm,
     RrnSearchForm,
 )
-from enrollment.models import Application, Customer, IdCheck, Notification, SecurityCard, User
+from enrollment.models import (
+    Application,
+    Customer,
+    IdCheck,
+    Notification,
+    OtpDevice,
+    SecurityCard,
+    User,
+)
 from enrollment.services import customer_limits
 from postbank import policy
 from postbank.errors import PostbankError
@@ -298,6 +306,15 @@ class IdCheckAdmin(ReadOnlyAdmin):
                     "channel", "teller"]
     list_filter = ["purpose"]
     list_select_related = ["customer", "teller"]
+
+
+@admin.register(OtpDevice)
+class OtpDeviceAdmin(ReadOnlyAdmin):
+    list_display = ["serial", "customer", "status", "issued_at", "stopped_at"]
+    list_filter = ["status"]
+    search_fields = ["serial", "customer__name"]
+    fields = ["serial", "customer", "status", "issued_at", "stopped_at"]
+    list_select_related = ["customer"]
 
 
 @admin.register(SecurityCard)
