@@ -2,14 +2,14 @@
 
 Starts the app under gunicorn (DEBUG off) on PostgreSQL and Redis and drives the real
 transfer API with 16 client threads (http.client, keep-alive) for 20 s. One transfer is what
-a customer's app does: POST /api/v1/transfers/ (recipient inquiry, Idempotency-Key), POST
-.../challenge/ (security card), sign the returned order with the joint certificate's key on
-the "device" (RSA-2048, in the client), POST .../confirm/ with the account password, the card
-answer and the signature. Every rule runs: limits under the locks, the wrong-entry counter,
+a customer's app does: POST /api/v1/transfers/ (recipient inquiry, Idempotency-Key; answers
+the order and the security-card challenge), sign the order with the joint certificate's key
+on the "device" (RSA-2048, in the client), POST .../confirm/ with the account password, the
+card answer and the signature. Every rule runs: limits under the locks, the wrong-entry counter,
 the signature check, idempotency, the balanced journal entry.
 
 In the same run: `pgbench -b tpcb-like` (scale 10, 16 clients, 20 s) on the same server, in
-its own database. Printed: transfers/s, p50/p99 of a whole transfer (three calls) and of
+its own database. Printed: transfers/s, p50/p99 of a whole transfer (two calls) and of
 the confirm call, the ratio of transfers/s to pgbench's TPS (goal at least 0.15, p99 of the
 transfer under 50 ms), then the same 16 clients all debiting one hot account for 10 s.
 Exits non-zero when a goal is missed. The machine is shared: the 1-minute load average is
@@ -287,9 +287,7 @@ def _transfer(api: Api, source: Client, to_number: str, key: str) -> tuple:
     if status not in (200, 201):
         return prepared.get("code", status), time.perf_counter() - started, 0.0
     base = f"/api/v1/transfers/{prepared['id']}"
-    status, challenge = api.post(f"{base}/challenge/")
-    if status != 200:
-        return challenge.get("code", status), time.perf_counter() - started, 0.0
+    challenge = prepared["challenge"]
     answer = (
         source.codes[challenge["first_index"] - 1][:2]
         + source.codes[challenge["second_index"] - 1][2:]

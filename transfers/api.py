@@ -1,19 +1,26 @@
 """Transfer API (/api/v1/transfers/...): thin doors onto transfers.services.
 
 Money moves in two calls, like the pages: POST /transfers/ (with an Idempotency-Key
-header) runs the recipient inquiry and answers the holder's name, the fee and the order
-bytes to sign; POST /transfers/{id}/confirm/ with the account password, the security
-medium answer (and the signature) executes it once.
+header) runs the recipient inquiry and answers the holder's name, the fee, the order bytes
+to sign and the security medium challenge; POST /transfers/{id}/confirm/ with the
+signature of the order (joint certificate), the account password and the challenge's answer
+executes it once. POST /transfers/{id}/challenge/ gives a new challenge for a retry.
 """
 
 import base64
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from enrollment.security import security_challenge_issue
 from postbank import policy
 from postbank.audit import channel_of, client_ip
 from postbank.errors import InvalidInput, Refused
@@ -69,13 +76,39 @@ class TransferOutputSerializer(serializers.Serializer):
     )
 
 
+class TransferChallengeOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="security_card or otp.")
+    challenge_id = serializers.CharField(allow_null=True)
+    first_index = serializers.IntegerField(allow_null=True)
+    second_index = serializers.IntegerField(allow_null=True)
+
+
+def _challenge_data(challenge) -> dict:
+    return {
+        "kind": challenge.kind,
+        "challenge_id": challenge.id,
+        "first_index": challenge.first_index,
+        "second_index": challenge.second_index,
+    }
+
+
 class PreparedTransferOutputSerializer(TransferOutputSerializer):
     order = serializers.SerializerMethodField(
         help_text="Base64 of the canonical transfer order to sign with the joint certificate."
     )
+    challenge = serializers.SerializerMethodField(
+        help_text=(
+            "The security medium challenge for the confirmation, while the transfer is "
+            "prepared (POST .../challenge/ gives a new one)."
+        )
+    )
 
     def get_order(self, transfer) -> str:
         return base64.b64encode(transfer_order_bytes(transfer=transfer)).decode()
+
+    @extend_schema_field(TransferChallengeOutputSerializer(allow_null=True))
+    def get_challenge(self, transfer) -> dict | None:
+        return self.context.get("challenge")
 
 
 class TransferInputSerializer(serializers.Serializer):
@@ -176,8 +209,12 @@ class TransferPrepareApi(APIView):
             sender_memo=data.validated_data["sender_memo"],
             recipient_memo=data.validated_data["recipient_memo"],
         )
+        challenge = None
+        if transfer.status == Transfer.Status.PREPARED:
+            # The confirmation's challenge comes with the order: one round trip fewer.
+            challenge = _challenge_data(security_challenge_issue(customer=customer))
         response = Response(
-            PreparedTransferOutputSerializer(transfer).data,
+            PreparedTransferOutputSerializer(transfer, context={"challenge": challenge}).data,
             status=200 if transfer.replayed else 201,
         )
         if transfer.replayed:
@@ -190,31 +227,15 @@ class TransferChallengeApi(APIView):
     the two code numbers to answer (first two digits of one, last two of the other) and a
     single-use challenge id; for an OTP only the kind."""
 
-    class TransferChallengeOutputSerializer(serializers.Serializer):
-        kind = serializers.CharField()
-        challenge_id = serializers.CharField(allow_null=True)
-        first_index = serializers.IntegerField(allow_null=True)
-        second_index = serializers.IntegerField(allow_null=True)
-
     @extend_schema(
         request=None,
         responses={200: TransferChallengeOutputSerializer, 404: PROBLEM, 409: PROBLEM},
         operation_id="transfers_challenge",
     )
     def post(self, request, public_id):
-        from enrollment.security import security_challenge_issue
-
         customer = _customer(request)
         transfer_get_for_customer(customer=customer, public_id=public_id)
-        challenge = security_challenge_issue(customer=customer)
-        return Response(
-            {
-                "kind": challenge.kind,
-                "challenge_id": challenge.id,
-                "first_index": challenge.first_index,
-                "second_index": challenge.second_index,
-            }
-        )
+        return Response(_challenge_data(security_challenge_issue(customer=customer)))
 
 
 class TransferConfirmApi(APIView):

@@ -269,3 +269,26 @@ def test_every_bad_end_is_a_problem_code_and_nothing_moves(holder):
     assert (response.status_code, response.json()["code"]) == (403, "customer_suspended")
     assert ledger_snapshot() == before
     assert not Transfer.objects.exists()
+
+
+def test_prepare_answers_the_challenge_so_two_calls_transfer(holder):
+    receiver = AccountFactory(balance=0)
+    client = client_for(holder.customer)
+    prepared = prepare(client, order(holder, receiver.number, 4_000), key="two-calls-0001").json()
+    challenge = prepared["challenge"]
+    assert challenge["kind"] == "security_card" and challenge["challenge_id"]
+    done = client.post(
+        f"/api/v1/transfers/{prepared['id']}/confirm/",
+        {
+            "account_password": ACCOUNT_PASSWORD,
+            "challenge_id": challenge["challenge_id"],
+            "security_answer": card_answer(holder, challenge),
+            "signature": holder.sign_base64(prepared["order"]),
+        },
+        format="json",
+    )
+    assert (done.status_code, done.json()["status"]) == (200, "completed")
+    assert Account.objects.get(pk=receiver.pk).balance == 4_000
+    replay = prepare(client, order(holder, receiver.number, 4_000), key="two-calls-0001").json()
+    assert (replay["status"], replay["challenge"]) == ("completed", None)
+    assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == 1
