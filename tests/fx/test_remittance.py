@@ -1,11 +1,13 @@
 """SWIFT and Eurogiro remittances: quotes to the won, confirmation moving money once, every
 refusal before money moves, the network, returns and the reconciled ledger."""
 
+import io
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -343,6 +345,10 @@ def test_a_return_refunds_at_tt_receive_of_the_return_date_and_reconciles(sender
                       "1,390,000 won refunded.")]
     report = reconciliation_run(trigger="test")
     assert report.ok, report.text
+    out = io.StringIO()
+    call_command("reconcile", stdout=out)  # exits 1 on any difference
+    assert "trial balance USD: +0" in out.getvalue()
+    assert "trial balance KRW: +0" in out.getvalue()
     with pytest.raises(PostbankError) as twice:
         remittance_return(remittance_id=remittance.pk, reason="again")
     assert twice.value.code == "not_returnable"
