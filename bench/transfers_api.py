@@ -13,7 +13,8 @@ its own database. Printed: transfers/s, p50/p99 of a whole transfer (two calls) 
 the confirm call, the ratio of transfers/s to pgbench's TPS (goal at least 0.15, p99 of the
 transfer under 50 ms), then the same 16 clients all debiting one hot account for 10 s.
 Exits non-zero when a goal is missed. The machine is shared: the 1-minute load average is
-printed before and after, and the figures mean little when it is high.
+printed before and after, and the figures mean little when it is high; the app's own CPU
+time per transfer (gunicorn's processes, from /proc) is printed as the steadier figure.
 
 The app data lives in its own database `pb_bench_transfers` (created and migrated if
 missing; customers, accounts and the CA made once, keys and security cards renewed per run),
@@ -250,6 +251,21 @@ def _gunicorn(port: int, params: dict, token: str) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not answer within 60 s")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the gunicorn master and its workers, from /proc: the
+    app's own cost per transfer, which the machine's other load does not inflate much."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1] is the ppid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -442,7 +458,9 @@ def main() -> int:
     port = _free_port()
     server = _gunicorn(port, params, senders[0].token)
     try:
+        cpu_before = _cpu_seconds(server.pid)
         results, elapsed = _drive(port, senders, receivers, SECONDS)
+        cpu = _cpu_seconds(server.pid) - cpu_before
         rate, p99 = _report(
             f"transfer API, {CLIENTS} clients, {SECONDS} s, "
             f"gunicorn {GUNICORN_WORKERS}x{GUNICORN_THREADS} gthread",
@@ -465,6 +483,12 @@ def main() -> int:
         f"money among the bench accounts conserved: {conserved}"
     )
     ratio = rate / tps
+    served = sum(r[0] == "completed" for r in results)
+    print(
+        f"app CPU (gunicorn processes): {cpu * 1000 / max(served, 1):.1f} ms per transfer "
+        f"over the main run, i.e. at most {served / cpu if cpu else float('nan'):.0f} "
+        "transfers/s per fully available core"
+    )
     print(
         f"ratio to pgbench: {ratio:.3f} (goal >= {RATIO_GOAL}); p99 {p99:.1f} ms "
         f"(goal < {P99_GOAL_MS:.0f} ms); hot account ratio {hot_rate / tps:.3f}"
