@@ -561,8 +561,10 @@ def transfer_post(
         if transfer.status != Transfer.Status.PREPARED:
             return transfer
         customer = transfer.customer
-        usage_id, used = _daily_usage_lock(customer_id=customer.pk, day=day)
+        # The limits are read before the usage row is locked: the customer's other transfers
+        # wait on that row, so it is held only for the check and the posting.
         per_transfer, per_day = limits_for(customer)
+        usage_id, used = _daily_usage_lock(customer_id=customer.pk, day=day)
         refusal = _limit_message(
             per_transfer=per_transfer, per_day=per_day, used=used, amount=transfer.amount
         )
