@@ -148,6 +148,16 @@ def test_pages_speak_english_too(client, holder):
     assert "Real time transfer" in page and "Check recipient" in page
     results = client.get("/transfers/results/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Search transfer results" in results
+    location = enter(client, holder, AccountFactory().number, "1000")["Location"]
+    confirm = client.get(location, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Confirm the transfer" in confirm and "Sign and transfer" in confirm
+    assert "Certificate password" in confirm and "Security card: the first two digits" in confirm
+    done = client.post(
+        location,
+        {"account_password": ACCOUNT_PASSWORD, "security_answer": "0000"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Sign the transfer order with your joint certificate." in done
 
 
 def test_search_refuses_a_period_over_a_year(client, holder):
