@@ -193,10 +193,15 @@ class RemittanceAdmin(admin.ModelAdmin):
               "beneficiary_account_masked", "bic", "partner", "payout", "charges", "purpose",
               "rate_notice", "rate", "usd_cents", "krw_amount", "sending_fee", "cable_charge",
               "intermediary_usd_cents", "intermediary_krw", "total_krw", "entry",
-              "message_reference", "signer_certificate_serial", "failure_code",
+              "message_reference", "signer_certificate_serial", "signed_order_digest",
+              "failure_code",
               "failure_reason", "return_reason", "return_rate", "refund_krw", "return_entry",
               "created_at", "confirmed_at", "sent_at", "finished_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("signed remittance order (SHA-256)"))
+    def signed_order_digest(self, obj) -> str:
+        return obj.signed_order_sha256
 
     def has_add_permission(self, request):
         return False

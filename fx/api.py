@@ -3,12 +3,11 @@
 Rates are public. A remittance moves money in two calls, like the pages: POST
 /fx/remittances/ (with an Idempotency-Key header) checks everything and answers the quote
 (TT send rate, won debit, fees) and the order bytes to sign; POST
-/fx/remittances/{id}/confirm/ with the account password, the security medium answer (and
-optionally the joint certificate signature) moves the money once.
+/fx/remittances/{id}/confirm/ with the joint-certificate signature of `order`, the account
+password and the security medium answer moves the money once (the same steps as a transfer).
 """
 
 import base64
-import binascii
 
 from django.http import Http404
 from drf_spectacular.utils import (
@@ -43,6 +42,7 @@ from fx.services import (
 )
 from postbank.audit import channel_of, client_ip
 from postbank.errors import InvalidInput, NotFound, Refused
+from transfers.services import signature_decode
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a `code`.")
 PAGE_SIZE = 20
@@ -232,7 +232,11 @@ class FxRemittanceSerializer(serializers.Serializer):
     failure_code = serializers.CharField()
     failure_reason = serializers.CharField()
     message_reference = serializers.CharField()
-    signer_certificate_serial = serializers.CharField()
+    signer_certificate_serial = serializers.CharField(
+        help_text="Serial (hex) of the joint certificate that signed the order.")
+    signature = serializers.CharField(source="signature_base64", help_text="Base64.")
+    signed_order_sha256 = serializers.CharField(
+        help_text="SHA-256 (hex) of the signed order bytes kept as evidence.")
     created_at = serializers.DateTimeField()
     confirmed_at = serializers.DateTimeField(allow_null=True)
     sent_at = serializers.DateTimeField(allow_null=True)
@@ -395,9 +399,12 @@ class FxChallengeApi(APIView):
 
 
 class FxConfirmApi(APIView):
-    """Confirms a quote with the account password and the security medium (and the joint
-    certificate signature of `order`, when sent); the money moves once. Repeating it
-    returns the first result."""
+    """Confirms a quote with the electronic signature of its `order` (joint certificate),
+    the account password and the security medium; the money moves once. Repeating it
+    returns the first result. A missing signature answers `signature_required`, one that is
+    not base64 `invalid_signature_encoding`, a wrong one or one by a revoked, suspended or
+    expired certificate `invalid_signature` (with `certificate_status`), and the
+    remittance stays quoted."""
 
     class FxConfirmInputSerializer(serializers.Serializer):
         account_password = serializers.CharField(max_length=4, trim_whitespace=False)
@@ -406,7 +413,9 @@ class FxConfirmApi(APIView):
         security_answer = serializers.CharField(max_length=8)
         signature = serializers.CharField(
             max_length=2048, required=False, allow_blank=True, default="",
-            help_text="Base64 RSA-PKCS#1 v1.5 SHA-256 signature over the bytes of `order`.")
+            help_text="Needed: the base64 RSA-PKCS#1 v1.5 SHA-256 signature over the bytes of "
+                      "`order` (from the quote answer) made with the customer's joint "
+                      "certificate; without it the answer is `signature_required`.")
 
     @extend_schema(request=FxConfirmInputSerializer,
                    responses={200: FxRemittanceSerializer, 400: PROBLEM, 403: PROBLEM,
@@ -418,10 +427,7 @@ class FxConfirmApi(APIView):
         data = self.FxConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            signature = base64.b64decode(values["signature"], validate=True) or None
-        except binascii.Error as exc:
-            raise InvalidInput(code="invalid_signature_encoding", field="signature") from exc
+        signature = signature_decode(values["signature"])
         remittance = remittance_confirm(
             customer=customer, remittance=remittance,
             account_password=values["account_password"],

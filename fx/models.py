@@ -5,6 +5,8 @@ Rates are Decimals (never floats). Money amounts are integers: won for KRW, the 
 minor units (ISO 4217) for foreign amounts.
 """
 
+import base64
+import hashlib
 import uuid
 from decimal import Decimal
 
@@ -239,8 +241,12 @@ class Remittance(models.Model):
                                         null=True, blank=True,
                                         related_name="returned_remittance",
                                         verbose_name=_("return entry"))
+    # The evidence of the electronic signature, as for transfers: the exact order bytes
+    # (fx.services.remittance_order_bytes) the customer signed with the joint certificate,
+    # the signature and the signing certificate's serial.
+    signed_order = models.BinaryField(_("signed remittance order"), null=True, blank=True)
     signature = models.BinaryField(_("signature"), null=True, blank=True)
-    signer_certificate_serial = models.CharField(_("signing certificate"), max_length=40,
+    signer_certificate_serial = models.CharField(_("signing certificate"), max_length=64,
                                                  blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
@@ -286,6 +292,13 @@ class Remittance(models.Model):
                                                     return_rate__isnull=False))
                 | (~Q(status="returned") & Q(return_entry__isnull=True)),
                 name="fx_remittance_returned_has_refund"),
+            # Money moves only on a signed order. Unlike transfers there is no demo-channel
+            # exception: the demo seeds no remittances, every one is confirmed by a person.
+            models.CheckConstraint(
+                condition=Q(entry__isnull=True)
+                | Q(signature__isnull=False, signed_order__isnull=False)
+                & ~Q(signer_certificate_serial=""),
+                name="fx_remittance_confirmed_is_signed"),
         ]
         indexes = [
             models.Index(fields=["customer", "kind", "-created_at", "-id"],
@@ -340,6 +353,19 @@ class Remittance(models.Model):
     @property
     def moved_money(self) -> bool:
         return self.entry_id is not None
+
+    # The evidence as fx/_evidence.html and the API show it.
+    @property
+    def signature_base64(self) -> str:
+        return base64.b64encode(bytes(self.signature)).decode() if self.signature else ""
+
+    @property
+    def signed_order_text(self) -> str:
+        return bytes(self.signed_order).decode() if self.signed_order else ""
+
+    @property
+    def signed_order_sha256(self) -> str:
+        return hashlib.sha256(bytes(self.signed_order)).hexdigest() if self.signed_order else ""
 
     @property
     def message_filename(self) -> str:

@@ -3,8 +3,13 @@ SWIFT / Eurogiro network.
 
 Order of locks in every transaction that moves money here: the remittance row, then the
 customer's annual usage row, then the deposit account (accounts.services.accounts_lock).
-Secrets (account password, security code) are checked before the money transaction: a wrong
-entry is counted durably by enrollment and must survive the refusal.
+A confirmation needs, as a transfer does, the customer's joint-certificate signature over the
+canonical order (remittance_order_bytes), then the security medium and the account password.
+The signature and the secrets are checked before the money transaction: a missing or invalid
+signature is refused before any secret is checked (the quote stays open for a signed try), a
+wrong secret is counted durably by enrollment and must survive the refusal, and no lock is held
+during the RSA verification. The signed bytes, the signature and the signer's serial are kept
+on the remittance as evidence; the database refuses a confirmed remittance without them.
 
 Ledger design (every currency sums to zero on its own):
   confirm  KRW: deposit -total, fx_position +(won for the amount + intermediary charge),
@@ -62,6 +67,8 @@ from fx.pacs008 import Pacs008, pacs008_build, pacs008_validate
 from postbank import policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, Refused
+from transfers.services import SignatureRequired
+from transfers.services import _signature_verify as order_signature_verify
 
 KST = ZoneInfo("Asia/Seoul")
 RATE_FIELDS = ("base", "cash_buy", "cash_sell", "tt_send", "tt_receive")
@@ -717,18 +724,17 @@ def remittance_order_bytes(*, remittance: Remittance) -> bytes:
     return json.dumps(order, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _signature_verify(*, customer: Customer, remittance: Remittance,
-                      signature: bytes | None) -> str:
-    """The serial of the certificate that signed the order; "" when none was sent (the
-    joint certificate is optional, the password and the security medium are not)."""
-    if not signature:
-        return ""
-    # certcenter.services.signature_verify is the certificate center's contract.
-    from certcenter.services import signature_verify
+def _signature_verify(*, customer: Customer, order: bytes, signature: bytes | None) -> str:
+    """The serial of the customer's valid joint certificate that signed exactly `order`.
 
-    certificate = signature_verify(customer=customer, signature=bytes(signature),
-                                   data=remittance_order_bytes(remittance=remittance))
-    return certificate.serial
+    Missing: signature_required. Otherwise the transfers' check is the one used here (it
+    calls certcenter.services.signature_verify and answers invalid_signature, with the
+    certificate's status as `certificate_status`, for another key or customer, altered bytes,
+    or a revoked, suspended or expired certificate)."""
+    if not signature:
+        raise SignatureRequired(_("Sign the remittance order with your joint certificate."),
+                                field="signature")
+    return order_signature_verify(customer=customer, order=order, signature=bytes(signature))
 
 
 def _customer_mark_used(customer: Customer) -> None:
@@ -759,6 +765,10 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
     """Confirms a quote and moves the money once: the won debit, the fees and the FX
     position in one balanced entry, with the annual limit checked under the row lock.
 
+    The confirmation needs the electronic signature of the canonical order
+    (remittance_order_bytes) with the customer's joint certificate, the security medium and
+    the account password, in that order. A missing or invalid signature is refused before
+    any secret is checked and leaves the remittance quoted (the customer may sign again).
     A remittance that is no longer `quoted` is returned as it is (double click, reload,
     API retry).
     """
@@ -776,17 +786,17 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
         return _first_result(remittance, lock)
     try:
         customer_ensure_active(customer=customer)
+        order = remittance_order_bytes(remittance=remittance)
+        signer = _signature_verify(customer=customer, order=order, signature=signature)
         # The medium first: a right answer ends the run of wrong entries, so checking the
         # password second means it can never erase a run of wrong security codes.
         _security_verify(customer=customer, challenge_id=challenge_id, answer=security_answer,
                          channel=channel)
         account_password_verify(customer=customer, account=remittance.from_account,
                                 password=account_password, channel=channel, ip=ip)
-        signer = _signature_verify(customer=customer, remittance=remittance,
-                                   signature=signature)
         try:
-            confirmed = _confirm_locked(remittance_id=remittance.pk, signature=signature,
-                                        signer=signer, now=now)
+            confirmed = _confirm_locked(remittance_id=remittance.pk, signed_order=order,
+                                        signature=bytes(signature), signer=signer, now=now)
         except Refused as exc:
             _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
                           reason=str(exc.message))
@@ -803,7 +813,8 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
     audit_record(event="fx_remittance_confirmed", actor=customer.user,
                  subject=f"remittance:{confirmed.public_id}", channel=channel, ip=ip,
                  detail={"kind": confirmed.kind, "currency": confirmed.currency_id,
-                         "amount": confirmed.amount, "total_krw": confirmed.total_krw})
+                         "amount": confirmed.amount, "total_krw": confirmed.total_krw,
+                         "signer_certificate": confirmed.signer_certificate_serial})
     return confirmed
 
 
@@ -861,7 +872,7 @@ def confirm_lines(remittance: Remittance, source: Account) -> list[Line]:
     return lines
 
 
-def _confirm_locked(*, remittance_id: int, signature: bytes | None, signer: str,
+def _confirm_locked(*, remittance_id: int, signed_order: bytes, signature: bytes, signer: str,
                     now: datetime | None) -> Remittance:
     now = now or timezone.now()
     with transaction.atomic():
@@ -886,11 +897,13 @@ def _confirm_locked(*, remittance_id: int, signature: bytes | None, signer: str,
         remittance.entry = entry
         remittance.status = Remittance.Status.RECEIVED
         remittance.confirmed_at = now
-        remittance.signature = signature or None
+        remittance.signed_order = signed_order
+        remittance.signature = signature
         remittance.signer_certificate_serial = signer
         remittance.message_reference = _message_reference(remittance)
-        remittance.save(update_fields=["entry", "status", "confirmed_at", "signature",
-                                       "signer_certificate_serial", "message_reference"])
+        remittance.save(update_fields=["entry", "status", "confirmed_at", "signed_order",
+                                       "signature", "signer_certificate_serial",
+                                       "message_reference"])
         _event(remittance, Remittance.Status.RECEIVED, now)
         transaction.on_commit(lambda: _queue("remittance_send_task", remittance.pk))
     return remittance

@@ -2,7 +2,6 @@
 confirm → result); searches, detail, outbound message and printable receipt."""
 
 import base64
-import binascii
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -36,7 +35,8 @@ from fx.services import (
 )
 from postbank import policy
 from postbank.audit import client_ip
-from postbank.errors import InvalidInput, NotFound, PostbankError
+from postbank.errors import NotFound, PostbankError
+from transfers.services import signature_decode
 
 SEARCH_PAGE_SIZE = 20
 
@@ -154,14 +154,24 @@ def _challenge(customer):
     return security_challenge_issue(customer=customer)
 
 
-def _can_sign(customer) -> bool:
-    # certcenter.selectors is the certificate center's contract.
+def _has_usable_certificate(customer) -> bool:
+    """Whether the customer holds a joint certificate of this bank that can sign now (valid,
+    not expired, not suspended); without one the page says where to get it."""
+    # certcenter.selectors / services are the certificate center's contract.
+    from certcenter.errors import CertificateNotUsable
     from certcenter.selectors import live_certificates_for_customer
+    from certcenter.services import certificate_usable
 
-    return live_certificates_for_customer(customer=customer).exists()
+    for certificate in live_certificates_for_customer(customer=customer):
+        try:
+            certificate_usable(certificate)
+        except CertificateNotUsable:
+            continue
+        return True
+    return False
 
 
-@sensitive_post_parameters("account_password", "security_answer")
+@sensitive_post_parameters("account_password", "security_answer", "cert_password", "signature")
 @login_required
 @never_cache
 def confirm(request, public_id):
@@ -174,24 +184,20 @@ def confirm(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            signature = base64.b64decode(data["signature"], validate=True) or None
-        except binascii.Error:
-            signature, error, error_code = None, str(InvalidInput.title), InvalidInput.code
-        if not error:
-            try:
-                remittance_confirm(
-                    customer=customer, remittance=remittance,
-                    account_password=data["account_password"],
-                    challenge_id=data["challenge_id"] or None,
-                    security_answer=data["security_answer"], signature=signature,
-                    channel="web", ip=client_ip(request))
-            except PostbankError as exc:
-                remittance.refresh_from_db()
-                if remittance.status != Remittance.Status.QUOTED:
-                    return redirect("fx:detail", public_id=remittance.public_id)
-                error, error_code = str(exc.message), exc.code
-            else:
+            remittance_confirm(
+                customer=customer, remittance=remittance,
+                account_password=data["account_password"],
+                challenge_id=data["challenge_id"] or None,
+                security_answer=data["security_answer"],
+                signature=signature_decode(data["signature"]),
+                channel="web", ip=client_ip(request))
+        except PostbankError as exc:
+            remittance.refresh_from_db()
+            if remittance.status != Remittance.Status.QUOTED:
                 return redirect("fx:detail", public_id=remittance.public_id)
+            error, error_code = str(exc.message), exc.code
+        else:
+            return redirect("fx:detail", public_id=remittance.public_id)
     if remittance_is_expired(remittance=remittance):
         return redirect(f"fx:{remittance.kind}")
     try:
@@ -202,7 +208,7 @@ def confirm(request, public_id):
     order = remittance_order_bytes(remittance=remittance)
     return render(request, "fx/confirm.html", {
         "remittance": remittance, "form": form, "challenge": challenge, "error": error,
-        "error_code": error_code, "can_sign": _can_sign(customer),
+        "error_code": error_code, "has_certificate": _has_usable_certificate(customer),
         "order": base64.b64encode(order).decode(), "order_text": order.decode(),
     })
 

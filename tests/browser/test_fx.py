@@ -1,6 +1,7 @@
 """F/X in Chromium: the exchange rate inquiry (notice, converter, chart), a SWIFT
 remittance signed with the joint certificate in the browser, from the form to the receipt
-and the search, and a Eurogiro cash remittance at phone width."""
+(with the signature evidence) and the search, and a Eurogiro cash remittance at phone width
+by a customer who first has no certificate and is sent to the certificate center."""
 
 import base64
 from datetime import timedelta
@@ -14,7 +15,7 @@ from accounts.models import Account, JournalEntry
 from certcenter import client as device
 from fx.models import EurogiroPartner, Remittance
 from fx.reference import EUROGIRO_PARTNERS
-from fx.services import rate_notice_publish, remittance_send
+from fx.services import rate_notice_publish, remittance_order_bytes, remittance_send
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.factories import DEFAULT_PASSWORD
 from tests.fx.conftest import SEPA, rate_rows
@@ -143,17 +144,29 @@ def test_swift_remittance_signed_in_the_browser(live_server, page, fresh_notice)
     expect(page.locator("[data-testid=intermediary]")).to_contain_text("25,458")
     expect(page.locator("[data-testid=total]")).to_have_text("1,454,808")
 
+    expect(page.locator("[data-testid=no-certificate]")).to_have_count(0)
     page.fill("#id_account_password", ACCOUNT_PASSWORD)
     page.fill("#id_security_answer", _card_answer(page, holder))
+    # A wrong certificate password: the browser cannot sign, nothing is sent.
+    page.fill("[data-testid=cert-password]", "Wrong-pass-2026!")
+    page.click("[data-testid=confirm]")
+    expect(page.locator("[data-testid=sign-error]")).to_have_text(
+        "인증서 비밀번호가 올바르지 않습니다.")
+    assert Remittance.objects.get().status == "quoted"
+    assert not JournalEntry.objects.filter(kind="fx_swift").exists()
     page.fill("[data-testid=cert-password]", CERT_PASSWORD)
     with page.expect_request(lambda r: r.method == "POST" and "/confirm/" in r.url) as sent:
         page.click("[data-testid=confirm]")
     expect(page.locator("[data-testid=status]")).to_have_text("접수", timeout=20_000)
     form = parse_qs(sent.value.post_data)
-    assert "cert_password" not in form
+    assert "cert_password" not in form and CERT_PASSWORD not in sent.value.post_data
     remittance = Remittance.objects.get()
     assert base64.b64decode(form["signature"][0]) == bytes(remittance.signature)
     assert remittance.signer_certificate_serial == holder.certificate.serial
+    assert bytes(remittance.signed_order) == remittance_order_bytes(remittance=remittance)
+    expect(page.locator("[data-testid=signer-serial]")).to_have_text(holder.certificate.serial)
+    expect(page.locator("[data-testid=order-digest]")).to_have_text(
+        remittance.signed_order_sha256)
     assert Account.objects.get(pk=holder.account.pk).balance == START - 1_454_808
     assert JournalEntry.objects.filter(kind="fx_swift").count() == 1
 
@@ -172,6 +185,8 @@ def test_swift_remittance_signed_in_the_browser(live_server, page, fresh_notice)
     assert download.value.suggested_filename == f"swift-{remittance.public_id}.xml"
     page.click("[data-testid=receipt-link]")
     expect(page.locator("[data-testid=receipt]")).to_contain_text("1,454,808")
+    expect(page.locator("[data-testid=receipt] [data-testid=signer-serial]")).to_have_text(
+        holder.certificate.serial)
     page.emulate_media(media="print")
     expect(page.locator("[data-testid=print]")).to_be_hidden()
     page.emulate_media(media="screen")
@@ -198,18 +213,37 @@ def test_eurogiro_cash_remittance_at_phone_width(live_server, phone_context, fre
     phone.fill("#id_purpose", "Family support")
     phone.click("[data-testid=get-quote]")
     expect(phone.locator("h1")).to_have_text("송금 확인")
+    confirm_url = phone.url
     # 10,000 baht at 40.40 = 404,000 won; fee 5,000
     expect(phone.locator("[data-testid=total]")).to_have_text("409,000")
-    assert phone.locator("[data-testid=signature]").count() == 0
+    # No joint certificate yet: the page says so and where to get one; it cannot confirm.
+    notice = phone.locator("[data-testid=no-certificate]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("유효한 공동인증서가 없습니다")
+    expect(phone.locator("[data-testid=confirm]")).to_be_disabled()
     assert _fits_phone_width(phone)
+    phone.click("[data-testid=certcenter-link]")
+    phone.wait_for_url("**/certcenter/issue/")
+    assert Remittance.objects.get().status == "quoted"
+    assert Account.objects.get(pk=holder.account.pk).balance == START
+
+    # The customer gets a certificate on this phone and comes back to the quote.
+    holder.certify()
+    _store_certificate(phone, holder)
+    phone.goto(confirm_url)
+    expect(phone.locator("[data-testid=no-certificate]")).to_have_count(0)
+    expect(phone.locator("[data-testid=signature]")).to_be_visible()
     phone.fill("#id_account_password", ACCOUNT_PASSWORD)
     phone.fill("#id_security_answer", _card_answer(phone, holder))
+    phone.fill("[data-testid=cert-password]", CERT_PASSWORD)
     phone.click("[data-testid=confirm]")
     expect(phone.locator("[data-testid=status]")).to_have_text("접수", timeout=20_000)
+    expect(phone.locator("[data-testid=signer-serial]")).to_have_text(holder.certificate.serial)
     assert _fits_phone_width(phone)
     remittance = Remittance.objects.get()
-    assert (remittance.kind, remittance.payout, remittance.total_krw) == ("eurogiro", "cash",
-                                                                         409_000)
+    assert (remittance.kind, remittance.payout, remittance.total_krw,
+            remittance.signer_certificate_serial) == ("eurogiro", "cash", 409_000,
+                                                      holder.certificate.serial)
     assert Account.objects.get(pk=holder.account.pk).balance == START - 409_000
     phone.goto(f"{live_server.url}/fx/eurogiro/results/")
     expect(phone.locator("[data-testid=result-row]")).to_have_count(1)

@@ -1,5 +1,5 @@
 """FX fixtures: a rate notice published at a named instant, the Eurogiro partners and a
-sender with a security card and a funded account."""
+sender with a security card and a funded account (and a joint certificate once it signs)."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -10,7 +10,7 @@ import time_machine
 from accounts.models import Account, JournalEntry, Posting
 from fx.models import Currency, EurogiroPartner, Remittance
 from fx.reference import EUROGIRO_PARTNERS
-from fx.services import RateRow, rate_notice_publish, rate_row_clean
+from fx.services import RateRow, rate_notice_publish, rate_row_clean, remittance_order_bytes
 from tests.accounts.factories import AccountFactory
 from tests.transfers.conftest import card_holder
 
@@ -73,6 +73,12 @@ def sender(db):
         holder = card_holder(name="김해외")
         holder.account = AccountFactory(owner=holder.customer, balance=200_000_000)
     return holder
+
+
+def signed(holder, remittance: Remittance) -> bytes:
+    """What the customer's device does: sign the canonical remittance order with the joint
+    certificate (issued to the holder on first use)."""
+    return holder.sign_bytes(remittance_order_bytes(remittance=remittance))
 
 
 def usd() -> Currency:

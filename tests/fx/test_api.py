@@ -2,14 +2,18 @@
 with stable codes, searches and the outbound message."""
 
 import base64
+import hashlib
 
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import JournalEntry
+from certcenter import client as device
+from certcenter import services as certcenter
 from fx.models import Remittance
 from fx.services import remittance_send
 from tests.accounts.factories import ACCOUNT_PASSWORD
-from tests.fx.conftest import SEPA
+from tests.fx.conftest import SEPA, ledger_snapshot
 from tests.transfers.conftest import card_holder
 
 pytestmark = pytest.mark.django_db
@@ -72,9 +76,11 @@ def test_quote_confirm_detail_search_message(api, sender, notice, at_remit_time)
               + sender.codes[challenge["second_index"] - 1][2:])
     confirmed = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
         "account_password": ACCOUNT_PASSWORD, "challenge_id": challenge["challenge_id"],
-        "security_answer": answer}, format="json")
+        "security_answer": answer, "signature": sender.sign_base64(quote["order"])},
+        format="json")
     assert confirmed.status_code == 200, confirmed.json()
     assert confirmed.json()["status"] == "received"
+    assert confirmed.json()["signer_certificate_serial"] == sender.certificate.serial
     assert [e["status"] for e in confirmed.json()["events"]] == ["received"]
     sender.account.refresh_from_db()
     assert sender.account.balance == 200_000_000 - 1_454_808
@@ -135,26 +141,70 @@ def test_another_customers_remittance_is_not_found(api, sender, notice, at_remit
     ).status_code == 404
 
 
-def test_confirm_with_the_joint_certificate_signature(api, sender, notice, at_remit_time):
-    sender.certify()
+def test_confirm_answers_signature_problems_with_codes(api, sender, notice, at_remit_time):
     quote = api.post("/api/v1/fx/remittances/", _body(sender, charges="SHA"), format="json",
                      HTTP_IDEMPOTENCY_KEY="api-signed-01").json()
-    challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
-    answer = (sender.codes[challenge["first_index"] - 1][:2]
-              + sender.codes[challenge["second_index"] - 1][2:])
+    sender.certify()
+    url = f"/api/v1/fx/remittances/{quote['id']}/confirm/"
+
+    def post(signature):
+        challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
+        answer = (sender.codes[challenge["first_index"] - 1][:2]
+                  + sender.codes[challenge["second_index"] - 1][2:])
+        body = {"account_password": ACCOUNT_PASSWORD,
+                "challenge_id": challenge["challenge_id"], "security_answer": answer}
+        if signature is not None:
+            body["signature"] = signature
+        return api.post(url, body, format="json")
+
+    before = ledger_snapshot()
+
+    def nothing_moved():
+        remittance = Remittance.objects.get()
+        assert (remittance.status, remittance.entry_id, remittance.signature) == (
+            "quoted", None, None)
+        assert ledger_snapshot() == before
+        sender.account.refresh_from_db()
+        assert sender.account.balance == 200_000_000
+
     other_order = base64.b64encode(b'{"remittance":"something else"}').decode()
-    wrong = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
-        "account_password": ACCOUNT_PASSWORD, "challenge_id": challenge["challenge_id"],
-        "security_answer": answer, "signature": sender.sign_base64(other_order)},
-        format="json")
-    assert (wrong.status_code, wrong.json()["code"]) == (409, "invalid_signature")
-    assert Remittance.objects.get().status == "quoted"
-    challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
-    answer = (sender.codes[challenge["first_index"] - 1][:2]
-              + sender.codes[challenge["second_index"] - 1][2:])
-    signed = api.post(f"/api/v1/fx/remittances/{quote['id']}/confirm/", {
-        "account_password": ACCOUNT_PASSWORD, "challenge_id": challenge["challenge_id"],
-        "security_answer": answer, "signature": sender.sign_base64(quote["order"])},
-        format="json").json()
-    assert (signed["status"], signed["signer_certificate_serial"]) == (
-        "received", sender.certificate.serial)
+    forged = base64.b64encode(device.sign(device.key_generate(),
+                                          base64.b64decode(quote["order"]))).decode()
+    for signature, status, code in [
+        (None, 400, "signature_required"),
+        ("", 400, "signature_required"),
+        ("not base64!", 400, "invalid_signature_encoding"),
+        (forged, 409, "invalid_signature"),
+        (sender.sign_base64(other_order), 409, "invalid_signature"),
+    ]:
+        response = post(signature)
+        assert response["Content-Type"] == "application/problem+json"
+        assert (response.status_code, response.json()["code"],
+                response.json()["status"]) == (status, code, status)
+        nothing_moved()
+    certcenter.certificate_hold(customer=sender.customer, serial=sender.certificate.serial)
+    held = post(sender.sign_base64(quote["order"])).json()
+    assert (held["status"], held["code"], held["certificate_status"]) == (
+        409, "invalid_signature", "held")
+    nothing_moved()
+    certcenter.certificate_restore(customer=sender.customer, serial=sender.certificate.serial)
+    done = post(sender.sign_base64(quote["order"]))
+    assert done.status_code == 200
+    signed = done.json()
+    remittance = Remittance.objects.get()
+    assert (signed["status"], signed["signer_certificate_serial"], signed["signature"],
+            signed["signed_order_sha256"]) == (
+        "received", sender.certificate.serial, remittance.signature_base64,
+        hashlib.sha256(base64.b64decode(quote["order"])).hexdigest())
+    assert JournalEntry.objects.filter(kind="fx_swift").count() == 1
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000 - 1_429_350
+
+
+def test_the_schema_documents_the_signature(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    confirm_in = schema["components"]["schemas"]["FxConfirmInputRequest"]["properties"]
+    assert "signature_required" in confirm_in["signature"]["description"]
+    assert "`order`" in confirm_in["signature"]["description"]
+    out = schema["components"]["schemas"]["FxRemittance"]["properties"]
+    assert {"signer_certificate_serial", "signature", "signed_order_sha256"} <= set(out)

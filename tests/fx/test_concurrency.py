@@ -13,7 +13,7 @@ from fx.services import remittance_confirm, remittance_quote
 from postbank import policy
 from postbank.errors import PostbankError
 from tests.accounts.factories import ACCOUNT_PASSWORD
-from tests.fx.conftest import REMIT_AT, SEPA
+from tests.fx.conftest import REMIT_AT, SEPA, signed
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +29,7 @@ def test_two_concurrent_remittances_cannot_pass_the_annual_limit_together(sender
                                    idempotency_key=f"race-key-{n}", **SEPA)
                   for n, amount in enumerate(["35000.00", "35000.01"])]
         answers = [sender.answer() for _ in quotes]
+        signatures = [signed(sender, q) for q in quotes]
         barrier = threading.Barrier(2)
         outcomes: dict[int, object] = {}
 
@@ -39,7 +40,7 @@ def test_two_concurrent_remittances_cannot_pass_the_annual_limit_together(sender
                 outcomes[index] = remittance_confirm(
                     customer=sender.customer, remittance=quotes[index],
                     account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
-                    security_answer=answer)
+                    security_answer=answer, signature=signatures[index])
             except PostbankError as exc:
                 outcomes[index] = exc
             finally:

@@ -15,7 +15,7 @@ from fx.models import RateNotice, Remittance
 from fx.services import remittance_confirm, remittance_quote
 from tests.accounts.factories import ACCOUNT_PASSWORD
 from tests.factories import UserFactory
-from tests.fx.conftest import KST, RATES, REMIT_AT, SEPA
+from tests.fx.conftest import KST, RATES, REMIT_AT, SEPA, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_operator_makes_a_return_teller_cannot(sender, notice):
         challenge_id, answer = sender.answer()
         remittance_confirm(customer=sender.customer, remittance=remittance,
                            account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
-                           security_answer=answer)
+                           security_answer=answer, signature=signed(sender, remittance))
     url = reverse("admin:fx_remittance_return", args=[remittance.pk])
     teller = staff("teller")
     assert teller.get(reverse("admin:fx_remittance_changelist")).status_code == 200
@@ -85,6 +85,11 @@ def test_operator_makes_a_return_teller_cannot(sender, notice):
     operator = staff("operator")
     change = operator.get(reverse("admin:fx_remittance_change", args=[remittance.pk]))
     assert b'data-testid="make-return"' in change.content
+    # The signature evidence is on the operator's screen too.
+    remittance.refresh_from_db()
+    assert remittance.signer_certificate_serial == sender.certificate.serial
+    assert remittance.signer_certificate_serial.encode() in change.content
+    assert remittance.signed_order_sha256.encode() in change.content
     with time_machine.travel(REMIT_AT.replace(hour=11), tick=False):
         operator.post(url, {"reason": "Beneficiary account closed"})
         again = operator.post(url, {"reason": "again"})

@@ -1,6 +1,7 @@
 """The F/X pages through the Django test client: rate inquiry, the SWIFT flow from form to
 receipt, searches, the outbound message, ownership and CSRF."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,10 +13,15 @@ from fx.models import Remittance
 from fx.services import remittance_quote, remittance_send
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.factories import CustomerFactory
-from tests.fx.conftest import REMIT_AT, SEPA
+from tests.fx.conftest import REMIT_AT, SEPA, ledger_snapshot, signed
 from tests.transfers.conftest import card_holder
 
 pytestmark = pytest.mark.django_db
+
+
+def signature_from_page(holder, html: str) -> str:
+    """What certcenter/sign.js does in the browser: sign the form's data-sign-order."""
+    return holder.sign_base64(re.search(r'data-sign-order="([^"]+)"', html).group(1))
 
 
 @pytest.fixture
@@ -76,15 +82,18 @@ def test_swift_flow_form_quote_confirm_detail_receipt_message(client_for, sender
     html = page.content.decode()
     for text in ("1,414.35", "1,414,350", "10,000", "5,000", "25,458", "1,454,808"):
         assert text in html
+    assert 'name="cert_password"' in html and "js/certcenter/sign.js" in html
     challenge = page.context["challenge"]
     answer = (sender.codes[challenge.first_index - 1][:2]
               + sender.codes[challenge.second_index - 1][2:])
     done = client.post(quoted["Location"], {"account_password": ACCOUNT_PASSWORD,
                                             "challenge_id": challenge.id,
-                                            "security_answer": answer})
+                                            "security_answer": answer,
+                                            "signature": signature_from_page(sender, html)})
     assert done["Location"] == reverse("fx:detail", args=[remittance.public_id])
     remittance.refresh_from_db()
     assert remittance.status == "received"
+    assert remittance.signer_certificate_serial == sender.certificate.serial
     sender.account.refresh_from_db()
     assert sender.account.balance == 200_000_000 - 1_454_808
     assert client.get(reverse("fx:message", args=[remittance.public_id])).status_code == 404
@@ -94,9 +103,17 @@ def test_swift_flow_form_quote_confirm_detail_receipt_message(client_for, sender
     assert b"<IBAN>DE89370400440532013000</IBAN>" in message.content
     detail = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="event-received"' in detail and 'data-testid="event-sent"' in detail
+    # The evidence of the signature: the signer, the digest, the signed bytes and signature.
+    assert f'data-testid="signer-serial">{sender.certificate.serial}<' in detail
+    assert f'data-testid="order-digest">{remittance.signed_order_sha256}<' in detail
+    assert remittance.signature_base64 in detail
+    assert str(remittance.public_id) in remittance.signed_order_text
     receipt = client.get(reverse("fx:receipt", args=[remittance.public_id]),
-                         HTTP_ACCEPT_LANGUAGE="en")
+                         HTTP_ACCEPT_LANGUAGE="ko")
     assert receipt.status_code == 200 and b"1,454,808" in receipt.content
+    assert f'data-testid="signer-serial">{sender.certificate.serial}<' in \
+        receipt.content.decode()
+    assert "전자서명" in receipt.content.decode()
     results = client.get(reverse("fx:swift-results"), {"status": "sent"})
     assert [r.pk for r in results.context["page"]] == [remittance.pk]
     assert list(client.get(reverse("fx:eurogiro-results")).context["page"]) == []
@@ -170,13 +187,25 @@ def _quoted(sender, key, amount="1000.00"):
                             sender_name="KIM", idempotency_key=key, **SEPA)
 
 
+def _confirm_page(client, url):
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    return page.content.decode(), page.context["challenge"]
+
+
 def test_confirm_page_refusals(client_for, sender, notice, at_remit_time):
     client = client_for(sender.customer)
     remittance = _quoted(sender, "page-refuse-01")
     url = reverse("fx:confirm", args=[remittance.public_id])
-    challenge = client.get(url).context["challenge"]
+    html, challenge = _confirm_page(client, url)
+    malformed = client.post(url, {"account_password": "9999", "challenge_id": challenge.id,
+                                  "security_answer": "0000", "signature": "not base64!"},
+                            HTTP_ACCEPT_LANGUAGE="en")
+    assert malformed.context["error_code"] == "invalid_signature_encoding"
+    html, challenge = _confirm_page(client, url)
     wrong = client.post(url, {"account_password": "9999", "challenge_id": challenge.id,
-                              "security_answer": "0000"}, HTTP_ACCEPT_LANGUAGE="en")
+                              "security_answer": "0000",
+                              "signature": signature_from_page(sender, html)},
+                        HTTP_ACCEPT_LANGUAGE="en")
     assert wrong.status_code == 200
     assert wrong.context["error_code"] == "wrong_security_code"
     remittance.refresh_from_db()
@@ -187,19 +216,70 @@ def test_confirm_page_refusals(client_for, sender, notice, at_remit_time):
                              currency="USD", amount="1000.00", sender_name="KIM",
                              idempotency_key="page-refuse-02", **SEPA)
     url = reverse("fx:confirm", args=[short.public_id])
-    challenge = client.get(url).context["challenge"]
+    html, challenge = _confirm_page(client, url)
     answer = (sender.codes[challenge.first_index - 1][:2]
               + sender.codes[challenge.second_index - 1][2:])
     failed = client.post(url, {"account_password": ACCOUNT_PASSWORD,
-                               "challenge_id": challenge.id, "security_answer": answer},
+                               "challenge_id": challenge.id, "security_answer": answer,
+                               "signature": signature_from_page(sender, html)},
                          HTTP_ACCEPT_LANGUAGE="en")
     assert failed["Location"] == reverse("fx:detail", args=[short.public_id])
     detail = client.get(failed["Location"], HTTP_ACCEPT_LANGUAGE="en")
     assert 'data-status="failed"' in detail.content.decode()
     assert "The balance available is not enough." in detail.content.decode()
+    assert 'data-testid="evidence"' not in detail.content.decode()
     poor.refresh_from_db()
     assert poor.balance == 100_000
     assert client.get(reverse("fx:receipt", args=[short.public_id])).status_code == 404
+
+
+def test_confirm_without_a_signature_is_refused_and_moves_nothing(client_for, sender, notice,
+                                                                  at_remit_time):
+    sender.certify()
+    client = client_for(sender.customer)
+    remittance = _quoted(sender, "page-unsigned-01")
+    url = reverse("fx:confirm", args=[remittance.public_id])
+    before = ledger_snapshot()
+    html, challenge = _confirm_page(client, url)
+    answer = (sender.codes[challenge.first_index - 1][:2]
+              + sender.codes[challenge.second_index - 1][2:])
+    # What a browser without sign.js (or a hand-made post) sends: no signature.
+    page = client.post(url, {"account_password": ACCOUNT_PASSWORD,
+                             "challenge_id": challenge.id, "security_answer": answer,
+                             "cert_password": "Cert-pass-2026!"}, HTTP_ACCEPT_LANGUAGE="ko")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-code="signature_required"' in html
+    assert "공동인증서로 송금 지시에 전자서명해 주십시오." in html
+    remittance.refresh_from_db()
+    assert (remittance.status, remittance.entry_id, remittance.signature) == (
+        "quoted", None, None)
+    assert ledger_snapshot() == before
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000
+
+
+@pytest.mark.parametrize(("language", "text", "link"), [
+    ("ko", "유효한 공동인증서가 없습니다", "인증센터에서 공동인증서 발급받기"),
+    ("en", "you have no valid joint certificate", "Get a joint certificate in the certificate "
+                                                  "center"),
+])
+def test_a_customer_without_a_certificate_is_sent_to_the_certificate_center(
+        client_for, sender, notice, at_remit_time, language, text, link):
+    client = client_for(sender.customer)
+    remittance = _quoted(sender, f"page-nocert-{language}")
+    url = reverse("fx:confirm", args=[remittance.public_id])
+    html = " ".join(client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode().split())
+    assert 'data-testid="no-certificate"' in html and text in html
+    assert (f'href="{reverse("certcenter:issue")}" data-testid="certcenter-link">{link}</a>'
+            in html)
+    assert re.search(r'data-testid="confirm"\s+disabled', html)
+    # With a certificate of the bank that can sign, the page asks only for its password.
+    sender.certify()
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert 'data-testid="no-certificate"' not in html
+    assert not re.search(r'data-testid="confirm"\s+disabled', html)
+    assert 'name="cert_password"' in html
 
 
 def test_search_period_and_status_filters(client_for, sender, notice, at_remit_time):
@@ -209,7 +289,7 @@ def test_search_period_and_status_filters(client_for, sender, notice, at_remit_t
     challenge_id, answer = sender.answer()
     remittance_confirm(customer=sender.customer, remittance=remittance,
                        account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
-                       security_answer=answer)
+                       security_answer=answer, signature=signed(sender, remittance))
     client = client_for(sender.customer)
     url = reverse("fx:swift-results")
     assert [r.pk for r in client.get(url, {"date_from": "2026-03-02",

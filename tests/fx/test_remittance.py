@@ -36,6 +36,7 @@ from tests.fx.conftest import (
     ledger_snapshot,
     postings_by_currency,
     rate_rows,
+    signed,
 )
 
 pytestmark = pytest.mark.django_db
@@ -50,11 +51,17 @@ def quote(sender, *, key="quote-0001", **overrides) -> Remittance:
     return remittance_quote(customer=sender.customer, idempotency_key=key, **fields)
 
 
-def confirm(sender, remittance, *, password=ACCOUNT_PASSWORD, answer=None, **kwargs):
+SIGN = object()  # the default: the sender's device signs the order
+
+
+def confirm(sender, remittance, *, password=ACCOUNT_PASSWORD, answer=None, signature=SIGN,
+            **kwargs):
     challenge_id, right = sender.answer()
+    if signature is SIGN:
+        signature = signed(sender, remittance)
     return remittance_confirm(customer=sender.customer, remittance=remittance,
                               account_password=password, challenge_id=challenge_id,
-                              security_answer=answer or right, **kwargs)
+                              security_answer=answer or right, signature=signature, **kwargs)
 
 
 @pytest.mark.parametrize(("charges", "intermediary", "total"), [
@@ -193,7 +200,7 @@ def test_wrong_secrets_and_missing_funds_move_nothing(sender, notice, at_remit_t
     with pytest.raises(PostbankError) as wrong_code:
         remittance_confirm(customer=sender.customer, remittance=remittance,
                            account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
-                           security_answer=wrong)
+                           security_answer=wrong, signature=signed(sender, remittance))
     assert wrong_code.value.code == "wrong_security_code"
     with pytest.raises(PostbankError) as bad_signature:
         confirm(sender, remittance, signature=b"\x01" * 256)
