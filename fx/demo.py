@@ -1,7 +1,12 @@
 """Demo data for `manage.py seed_demo` (idempotent): the currencies, the Eurogiro partners
 and two weeks of rate notices (one per business day, the day's first round at 09:00 KST,
 from the default rate sheet with a small deterministic swing) so the rate page, its chart
-and the remittance screens work at once. A day that already has a notice is left alone."""
+and the remittance screens work at once. A day that already has a notice is left alone.
+
+No remittance is seeded: every remittance in the demo is confirmed by a person with the full
+steps, the joint-certificate signature included (the certificate center's demo issues the demo
+customer's certificate), so the database needs no unsigned exception for fx (unlike the
+transfers' seeded history on its demo channel)."""
 
 import math
 from datetime import datetime, time, timedelta

@@ -2,7 +2,7 @@ import pytest
 import time_machine
 
 from fx import demo
-from fx.models import Currency, EurogiroPartner, RateNotice
+from fx.models import Currency, EurogiroPartner, RateNotice, Remittance
 from fx.services import notice_current
 from tests.fx.conftest import REMIT_AT
 
@@ -24,3 +24,5 @@ def test_seed_is_idempotent_and_leaves_a_current_notice():
     assert current.notice_date.isoformat() == "2026-03-02"
     assert current.rates.count() == 13
     assert "10 new rate notices" in lines[0] and "0 new rate notices" in lines[1]
+    # No seeded remittance: each one in the demo is signed by the customer who makes it.
+    assert not Remittance.objects.exists()
