@@ -248,6 +248,101 @@ class CertificateLoginApi(APIView):
         return Response({"token": token, "serial": certificate.serial}, status=201)
 
 
+class DormancyLiftChallengeApi(APIView):
+    """Lifting a dormancy suspension, step 0: a single-use nonce to sign with the
+    certificate (no login: a dormant customer cannot log in)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={201: ChallengeOut}, operation_id="dormancy_challenge")
+    def post(self, request):
+        challenge = services.dormancy_lift_challenge_issue()
+        return Response(
+            {
+                "nonce": challenge.nonce,
+                "signed_text": services.login_signed_bytes(challenge.nonce).decode(),
+                "expires_at": challenge.expires_at,
+            },
+            status=201,
+        )
+
+
+class DormancySecurityChallengeOut(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.CharField(allow_null=True)
+    first_index = serializers.IntegerField(allow_null=True)
+    second_index = serializers.IntegerField(allow_null=True)
+
+
+class DormancyLiftCertificateApi(APIView):
+    """Step 1: the signed nonce and the certificate; answers the ticket for step 2 and the
+    security medium's challenge."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class DormancyCertificateIn(serializers.Serializer):
+        nonce = serializers.CharField(max_length=64)
+        certificate = serializers.CharField(max_length=16_384)
+        signature = Base64Field()
+
+    class DormancyCertificateOut(serializers.Serializer):
+        ticket = serializers.CharField()
+        expires_at = serializers.DateTimeField()
+        serial = serializers.CharField()
+        security_challenge = DormancySecurityChallengeOut()
+
+    @extend_schema(request=DormancyCertificateIn, responses={201: DormancyCertificateOut})
+    def post(self, request):
+        data = self.DormancyCertificateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        start = services.dormancy_lift_start(
+            nonce=d["nonce"], certificate=d["certificate"], signature=d["signature"], channel="api"
+        )
+        return Response(
+            {
+                "ticket": start.ticket,
+                "expires_at": start.expires_at,
+                "serial": start.certificate.serial,
+                "security_challenge": DormancySecurityChallengeOut(start.challenge).data,
+            },
+            status=201,
+        )
+
+
+class DormancyLiftApi(APIView):
+    """Step 2: the security medium's answer; the dormancy suspension is lifted and the
+    customer can log in again."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class DormancyLiftIn(serializers.Serializer):
+        ticket = serializers.CharField(max_length=64)
+        security_challenge_id = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, allow_null=True
+        )
+        security_answer = serializers.CharField(max_length=8)
+
+    class DormancyLiftOut(serializers.Serializer):
+        lifted = serializers.BooleanField()
+
+    @extend_schema(request=DormancyLiftIn, responses={200: DormancyLiftOut})
+    def post(self, request):
+        data = self.DormancyLiftIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        services.dormancy_lift_with_certificate(
+            ticket=d["ticket"],
+            challenge_id=d.get("security_challenge_id") or None,
+            answer=d["security_answer"],
+            channel="api",
+        )
+        return Response({"lifted": True})
+
+
 class CopyStartApi(APIView):
     """Phone side: opens a copy session and returns the 12-digit number to show (4-4-4).
     For an export the phone sends its encrypted key and certificate now."""

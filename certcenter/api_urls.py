@@ -40,6 +40,21 @@ urlpatterns = [
         name="certcenter-api-login-challenge",
     ),
     path("certcenter/login/", api.CertificateLoginApi.as_view(), name="certcenter-api-login"),
+    path(
+        "certcenter/dormancy/challenge/",
+        api.DormancyLiftChallengeApi.as_view(),
+        name="certcenter-api-dormancy-challenge",
+    ),
+    path(
+        "certcenter/dormancy/certificate/",
+        api.DormancyLiftCertificateApi.as_view(),
+        name="certcenter-api-dormancy-certificate",
+    ),
+    path(
+        "certcenter/dormancy/lift/",
+        api.DormancyLiftApi.as_view(),
+        name="certcenter-api-dormancy-lift",
+    ),
     path("certcenter/copy/sessions/", api.CopyStartApi.as_view(), name="certcenter-api-copy-start"),
     path(
         "certcenter/copy/sessions/<int:session_id>/",

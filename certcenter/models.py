@@ -192,6 +192,10 @@ class LoginChallenge(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The dormancy lift's second step: the certificate that signed the first step's nonce.
+    certificate = models.ForeignKey(
+        "certcenter.Certificate", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("certificate login challenge")

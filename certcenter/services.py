@@ -787,15 +787,20 @@ def signature_verify(*, customer: Customer, data: bytes, signature: bytes) -> Ce
 
 
 def login_challenge_issue(
-    *, purpose: str = "login", customer: Customer | None = None
+    *,
+    purpose: str = "login",
+    customer: Customer | None = None,
+    certificate: Certificate | None = None,
+    ttl: timedelta = CHALLENGE_TTL,
 ) -> LoginChallenge:
     now = timezone.now()
     return LoginChallenge.objects.create(
         nonce=secrets.token_hex(32),
         purpose=purpose,
         customer=customer,
+        certificate=certificate,
         created_at=now,
-        expires_at=now + CHALLENGE_TTL,
+        expires_at=now + ttl,
     )
 
 
@@ -832,8 +837,28 @@ def certificate_sign_check(*, customer: Customer, nonce: str, signature: bytes) 
 def certificate_login(
     *, nonce: str, certificate: str | bytes, signature: bytes, purpose: str = "login"
 ) -> Certificate:
-    """The customer signed the server's fresh nonce with the certificate's key. The nonce is
-    consumed first (single use, even when the signature then fails)."""
+    """The customer signed the server's fresh nonce with the certificate's key (see
+    certificate_proof_verify); recorded as a certificate login."""
+    row = certificate_proof_verify(
+        nonce=nonce, certificate=certificate, signature=signature, purpose=purpose
+    )
+    audit_record(
+        event="certificate_login",
+        actor=row.customer.user,
+        subject=f"certificate:{row.serial}",
+        detail={"purpose": purpose},
+    )
+    return row
+
+
+def certificate_proof_verify(
+    *, nonce: str, certificate: str | bytes, signature: bytes, purpose: str
+) -> Certificate:
+    """The customer signed the server's fresh nonce of `purpose` with the certificate's key:
+    the certificate is this bank's, valid (not held, revoked or expired) and the signature
+    is its key's. Returns the certificate row (its customer is the signer); whether that
+    customer may act is the caller's check. The nonce is consumed first (single use, even
+    when the signature then fails)."""
     now = timezone.now()
     challenge_consume(nonce=nonce, purpose=purpose)
     cert = certificate_load(certificate)
@@ -847,10 +872,127 @@ def certificate_login(
     certificate_usable(row, now=now)
     if not _rsa_verify(certificate=row, data=login_signed_bytes(nonce), signature=signature):
         raise InvalidSignature()
-    audit_record(
-        event="certificate_login",
-        actor=row.customer.user,
-        subject=f"certificate:{row.serial}",
-        detail={"purpose": purpose},
-    )
     return row
+
+
+# ---------------------------------------------------------------- dormancy lift
+
+
+DORMANCY_LIFT_PURPOSE = "dormancy_lift"  # the nonce the certificate signs (step 1)
+DORMANCY_MEDIUM_PURPOSE = "dormancy_medium"  # the ticket for the security medium (step 2)
+
+
+@dataclass(frozen=True)
+class DormancyLiftStart:
+    """After the certificate step: the single-use ticket for the medium step, and the
+    security medium's challenge to show (enrollment.security.SecurityChallenge)."""
+
+    ticket: str
+    expires_at: datetime
+    certificate: Certificate
+    challenge: object
+
+
+def _ensure_dormant(customer: Customer) -> None:
+    from enrollment.services import NotDormant
+
+    if not customer.suspension:
+        raise NotDormant(_("Internet banking is not suspended; log in as usual."))
+    if customer.suspension != Customer.Suspension.DORMANT:
+        raise NotDormant(suspension=customer.suspension)
+
+
+def dormancy_lift_challenge_issue() -> LoginChallenge:
+    """The fresh nonce a dormant customer signs with the certificate (no login: a dormant
+    customer cannot log in)."""
+    return login_challenge_issue(purpose=DORMANCY_LIFT_PURPOSE)
+
+
+def dormancy_lift_start(
+    *, nonce: str, certificate: str | bytes, signature: bytes, channel: str = "web"
+) -> DormancyLiftStart:
+    """Step 1 of lifting a dormancy suspension online (DOMAIN.md "Service suspension"): the
+    certificate check of a login (certificate_proof_verify) without the "customer active"
+    check, which only a dormancy suspension skips. Returns the ticket for step 2 and the
+    medium's challenge, issued for the dormancy-lift purpose."""
+    from enrollment.security import DORMANCY_LIFT, security_challenge_issue
+
+    row = certificate_proof_verify(
+        nonce=nonce, certificate=certificate, signature=signature, purpose=DORMANCY_LIFT_PURPOSE
+    )
+    customer = Customer.objects.select_related("user").get(pk=row.customer_id)
+    _ensure_dormant(customer)
+    challenge = security_challenge_issue(customer=customer, purpose=DORMANCY_LIFT)
+    ticket = login_challenge_issue(
+        purpose=DORMANCY_MEDIUM_PURPOSE,
+        customer=customer,
+        certificate=row,
+        ttl=policy.SECURITY_CHALLENGE_TTL,
+    )
+    audit_record(
+        event="dormancy_lift_certificate",
+        actor=customer.user,
+        subject=f"customer:{customer.pk}",
+        channel=channel,
+        detail={"certificate": row.serial},
+    )
+    return DormancyLiftStart(
+        ticket=ticket.nonce, expires_at=ticket.expires_at, certificate=row, challenge=challenge
+    )
+
+
+def dormancy_lift_with_certificate(
+    *, ticket: str, challenge_id: str | None, answer: str, channel: str = "web"
+) -> Customer:
+    """Step 2: the security medium's answer for the ticket of step 1, then
+    enrollment.services.dormancy_lift_online (audited as suspension_lifted, with the
+    certificate) and an SMS to the customer. The ticket is single use: after any refusal
+    the customer starts again with the certificate. A wrong answer counts toward the 5
+    wrong entries (committed by enrollment before the refusal); nothing else changes.
+    Runs outside the caller's transaction."""
+    from enrollment.security import DORMANCY_LIFT, security_answer_verify
+    from enrollment.services import dormancy_lift_online, notification_send
+
+    now = timezone.now()
+    held = (
+        LoginChallenge.objects.select_related("customer__user", "certificate__ca")
+        .filter(
+            nonce=str(ticket)[:64],
+            purpose=DORMANCY_MEDIUM_PURPOSE,
+            customer__isnull=False,
+            certificate__isnull=False,
+        )
+        .first()
+    )
+    try:
+        if held is None:
+            raise ChallengeInvalid()
+        challenge_consume(nonce=held.nonce, purpose=DORMANCY_MEDIUM_PURPOSE, customer=held.customer)
+    except ChallengeInvalid:
+        raise ChallengeInvalid(
+            _("This step has expired or was already used. Start again with your joint certificate.")
+        ) from None
+    customer, certificate = held.customer, held.certificate
+    # The certificate may have been held, revoked or reported lost since step 1.
+    certificate_usable(certificate, now=now)
+    _ensure_dormant(customer)
+    security_answer_verify(
+        customer=customer,
+        challenge_id=challenge_id,
+        answer=answer,
+        channel=channel,
+        purpose=DORMANCY_LIFT,
+    )
+    with transaction.atomic():
+        dormancy_lift_online(
+            customer=customer, actor_channel=channel, detail={"certificate": certificate.serial}
+        )
+        notification_send(
+            customer=customer,
+            kind="suspension_lifted",
+            text=_(
+                "Postbank: internet banking was resumed online with your joint "
+                "certificate. If this was not you, report it to a post office at once."
+            ),
+        )
+    return customer

@@ -25,4 +25,6 @@ urlpatterns = [
     path("sms-code/", views.sms_code, name="sms-code"),
     path("login/", views.certificate_login, name="login"),
     path("sign-check/", views.sign_check, name="sign-check"),
+    path("dormancy/", views.dormancy_lift, name="dormancy"),
+    path("dormancy/medium/", views.dormancy_lift_medium, name="dormancy-medium"),
 ]

@@ -423,7 +423,7 @@ def sign_check(request, customer):
 @never_cache
 def certificate_login(request):
     """Certificate login: the page signs a fresh nonce in the browser; the server checks it."""
-    error = None
+    error, dormant = None, False
     if request.method == "POST":
         try:
             signature = base64.b64decode(request.POST.get("signature", ""), validate=True)
@@ -437,6 +437,7 @@ def certificate_login(request):
             customer_ensure_active(customer=certificate.customer)
         except PostbankError as exc:
             error = exc.message
+            dormant = exc.extra.get("reason") == "dormant"
         except ValueError:
             error = services.InvalidSignature.title
         else:
@@ -454,5 +455,68 @@ def certificate_login(request):
             "nonce": challenge.nonce,
             "signed_prefix": services.LOGIN_SIGNING_PREFIX.decode(),
             "error": error,
+            "dormant": dormant,
         },
     )
+
+
+def _dormancy_start_page(request, *, error=None, status=200):
+    challenge = services.dormancy_lift_challenge_issue()
+    return render(
+        request,
+        "certcenter/dormancy.html",
+        {
+            "nonce": challenge.nonce,
+            "signed_prefix": services.LOGIN_SIGNING_PREFIX.decode(),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@never_cache
+def dormancy_lift(request):
+    """Lifting a dormancy suspension in the security center (no login: a dormant customer
+    cannot log in). Step 1: the browser signs a fresh nonce with the stored certificate
+    (static/js/certcenter/login.js, as for a certificate login); then the security medium."""
+    if request.method != "POST":
+        return _dormancy_start_page(request)
+    try:
+        signature = base64.b64decode(request.POST.get("signature", ""), validate=True)
+        start = services.dormancy_lift_start(
+            nonce=request.POST.get("nonce", ""),
+            certificate=request.POST.get("certificate", ""),
+            signature=signature,
+        )
+    except PostbankError as exc:
+        return _dormancy_start_page(request, error=exc.message, status=exc.status)
+    except ValueError:
+        return _dormancy_start_page(request, error=services.InvalidSignature.title, status=409)
+    return render(
+        request,
+        "certcenter/dormancy_medium.html",
+        {"ticket": start.ticket, "challenge": start.challenge, "certificate": start.certificate},
+    )
+
+
+@never_cache
+@require_POST
+def dormancy_lift_medium(request):
+    """Step 2: the security medium's answer; on success the suspension is lifted and the
+    customer logs in as usual. Any refusal starts again from the certificate."""
+    try:
+        services.dormancy_lift_with_certificate(
+            ticket=request.POST.get("ticket", ""),
+            challenge_id=request.POST.get("security_challenge_id") or None,
+            answer=request.POST.get("security_answer", ""),
+        )
+    except PostbankError as exc:
+        return _dormancy_start_page(request, error=exc.message, status=exc.status)
+    messages.success(
+        request,
+        _(
+            "The suspension for 12 months without use was lifted. Log in with your user ID "
+            "or your certificate."
+        ),
+    )
+    return redirect("enrollment:login")

@@ -169,10 +169,26 @@ def _active_card(customer: Customer) -> SecurityCard | None:
     return SecurityCard.objects.filter(customer=customer, status=MediumStatus.ACTIVE).first()
 
 
-def security_challenge_issue(*, customer: Customer) -> SecurityChallenge:
+DORMANCY_LIFT = "dormancy_lift"
+
+
+def _ensure_may_answer(*, customer: Customer, purpose: str | None) -> None:
+    """A suspended customer answers no challenge, except a dormant one lifting the dormancy
+    online (the certificate center asks with purpose=DORMANCY_LIFT after the certificate
+    check). Any other suspension stays refused, whatever the purpose."""
+    if purpose is not None and purpose != DORMANCY_LIFT:
+        raise ValueError(f"unknown security challenge purpose {purpose!r}")
+    if purpose == DORMANCY_LIFT and customer.suspension == Customer.Suspension.DORMANT:
+        return
+    customer_ensure_active(customer=customer)
+
+
+def security_challenge_issue(
+    *, customer: Customer, purpose: str | None = None
+) -> SecurityChallenge:
     """The challenge for the customer's medium: OTP when there is one (grade safe), else a
     new card challenge with two different random code numbers."""
-    customer_ensure_active(customer=customer)
+    _ensure_may_answer(customer=customer, purpose=purpose)
     if _active_otp(customer) is not None:
         return SecurityChallenge(kind="otp")
     card = _active_card(customer)
@@ -191,12 +207,18 @@ def _wrong(customer: Customer, kind: str, channel: str) -> WrongSecurityCode:
 
 
 def security_answer_verify(
-    *, customer: Customer, challenge_id: str | None, answer: str, channel: str = "web"
+    *,
+    customer: Customer,
+    challenge_id: str | None,
+    answer: str,
+    channel: str = "web",
+    purpose: str | None = None,
 ) -> None:
     """Checks the answer to the customer's challenge (OTP: the current 6-digit code; card:
     the 4 digits asked). Must run outside the caller's transaction: a wrong answer is
-    counted and committed before WrongSecurityCode is raised."""
-    customer_ensure_active(customer=customer)
+    counted and committed before WrongSecurityCode is raised (also while dormant: the 5th
+    turns the suspension into one for wrong entries, which only a teller lifts)."""
+    _ensure_may_answer(customer=customer, purpose=purpose)
     answer = (answer or "").strip()
     otp = _active_otp(customer)
     if otp is not None:

@@ -60,7 +60,10 @@ def wrong_entry_record(*, customer: Customer, kind: str, channel: str,
         fields = ["wrong_entries"]
         audit_record(event="wrong_entry", actor=locked.user, subject=f"customer:{locked.pk}",
                      channel=channel, ip=ip, detail={"kind": kind, "count": locked.wrong_entries})
-        if locked.wrong_entries >= policy.WRONG_ENTRY_LIMIT and not locked.suspension:
+        # A dormant customer answering the dormancy-lift challenge wrongly 5 times is then
+        # suspended for wrong entries (a teller lifts that one, not the security center).
+        if (locked.wrong_entries >= policy.WRONG_ENTRY_LIMIT
+                and locked.suspension != Customer.Suspension.WRONG_ENTRIES):
             locked.suspension = Customer.Suspension.WRONG_ENTRIES
             locked.suspended_at = timezone.now()
             fields += ["suspension", "suspended_at"]
@@ -195,13 +198,18 @@ def suspension_lift(*, customer: Customer, actor, channel: str, detail: dict) ->
     customer.refresh_from_db()
 
 
-def dormancy_lift_online(*, customer: Customer, actor_channel: str) -> None:
+def dormancy_lift_online(*, customer: Customer, actor_channel: str,
+                         detail: dict | None = None) -> None:
     """The certificate center calls this after checking the joint certificate and the
-    security medium: lifts a dormancy suspension (and only that one)."""
-    if customer.suspension != Customer.Suspension.DORMANT:
-        raise NotDormant()
-    suspension_lift(customer=customer, actor=customer.user, channel=actor_channel,
-                    detail={"by": "online"})
+    security medium: lifts a dormancy suspension (and only that one, checked on the locked
+    row so that a suspension for wrong entries arriving meanwhile is never lifted here)."""
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if locked.suspension != Customer.Suspension.DORMANT:
+            raise NotDormant()
+        suspension_lift(customer=locked, actor=locked.user, channel=actor_channel,
+                        detail={"by": "online", **(detail or {})})
+    customer.refresh_from_db()
 
 
 def customer_login(*, request, user_id: str, password: str, channel: str) -> User:
