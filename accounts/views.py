@@ -94,12 +94,16 @@ def history(request, customer):
         return render(request, "accounts/history.html", {
             "accounts": accounts_for_customer(customer=customer, include_closed=True),
             "problem": exc, "periods": PERIOD_CHOICES, "form": request.GET}, status=400)
-    page = account_history(account=account, query=query, cursor=request.GET.get("cursor"))
+    cursor = request.GET.get("cursor")
+    page = account_history(account=account, query=query, cursor=cursor)
     params = _filter_params(account, query)
+    # The chart shows the whole period: drawn above the first page only.
+    chart = None if cursor else balance_chart_svg(
+        account_balance_series(account=account, query=query))
     return render(request, "accounts/history.html", {
         "accounts": accounts, "account": account, "query": query, "page": page,
-        "params": params, "periods": PERIOD_CHOICES, "first_page": not request.GET.get("cursor"),
-        "chart": balance_chart_svg(account_balance_series(account=account, query=query)),
+        "params": params, "periods": PERIOD_CHOICES, "first_page": not cursor,
+        "chart": chart,
         "form": {"account": account.number, "period": query.period,
                  "from": query.date_from.isoformat(), "to": query.date_to.isoformat(),
                  "direction": query.direction},

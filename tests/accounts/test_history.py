@@ -132,9 +132,12 @@ def test_history_pages_link_by_cursor(client, account, monkeypatch):
     page = response.context["page"]
     assert [r.amount for r in page.rows] == [3_000, 2_000]
     assert f"cursor={page.next_cursor}" in response.content.decode()
+    assert response.context["chart"] is not None
     response = client.get("/accounts/history/", {"account": account.number, "period": "1m",
                                                  "cursor": page.next_cursor})
     assert [r.amount for r in response.context["page"].rows] == [1_000, -12_500]
+    assert response.context["chart"] is None  # drawn above the first page only
+    assert b'data-testid="balance-chart"' not in response.content
 
 
 @time_machine.travel(NOW, tick=False)
