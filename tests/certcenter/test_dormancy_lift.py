@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from certcenter import client as device
 from certcenter import services
@@ -187,7 +188,11 @@ def test_customer_not_suspended_is_told_to_log_in(bank_ca, customer):
     with pytest.raises(NotDormant) as refused:
         services.dormancy_lift_start(**_signed(certificate, key))
     assert refused.value.code == "not_dormant"
-    assert str(refused.value.message) == "Internet banking is not suspended; log in as usual."
+    assert (
+        str(refused.value.message) == "인터넷뱅킹이 정지되어 있지 않습니다. 평소처럼 로그인하세요."
+    )
+    with translation.override("en"):
+        assert str(refused.value.message) == "Internet banking is not suspended; log in as usual."
     assert LoginChallenge.objects.filter(purpose="dormancy_medium").count() == 0
 
 
@@ -543,6 +548,8 @@ def test_login_pages_link_to_the_dormancy_lift(dormant, client):
     )
     assert password_login.status_code == 200
     assert f'href="{url}"' in password_login.content.decode()
+    info = client.get(reverse("certcenter:info"))
+    assert f'href="{url}" data-testid="dormancy-lift-link"' in info.content.decode()
     nonce = client.get(reverse("certcenter:login")).context["nonce"]
     certificate_login = client.post(
         reverse("certcenter:login"),
