@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -164,7 +165,13 @@ def recipient_inquiry(
     bank_code = (bank_code or "").strip()
     if bank_code == policy.BANK_CODE:
         digits = account_number_clean(account_number)
-        target = Account.objects.select_related("owner").filter(number=digits).first()
+        # Only what the inquiry uses: the destination is not locked or moved here.
+        target = (
+            Account.objects.select_related("owner")
+            .only("number", "status", "owner_id", "owner__name")
+            .filter(number=digits)
+            .first()
+        )
         if target is None:
             raise RecipientNotFound(field="account_number")
         if target.pk == source.pk:
@@ -266,8 +273,12 @@ def _limit_message(*, per_transfer: int, per_day: int, used: int, amount: int) -
 
 
 def daily_usage_today(*, customer: Customer, now: datetime | None = None) -> int:
-    usage = DailyUsage.objects.filter(customer=customer, day=kst_today(now)).first()
-    return usage.used if usage else 0
+    used = (
+        DailyUsage.objects.filter(customer=customer, day=kst_today(now))
+        .values_list("used", flat=True)
+        .first()
+    )
+    return used or 0
 
 
 def transfer_prepare(
@@ -343,7 +354,9 @@ def transfer_prepare(
         request_fingerprint=fingerprint,
     )
     try:
-        with transaction.atomic():
+        # One INSERT is atomic by itself; inside a caller's transaction a savepoint keeps a
+        # duplicate key from breaking it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             transfer.save(force_insert=True)
     except IntegrityError:
         existing = _existing(
@@ -357,10 +370,17 @@ def transfer_prepare(
 
 
 def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | None:
-    existing = Transfer.objects.filter(customer=customer, idempotency_key=key).first()
-    if existing is not None and existing.request_fingerprint != fingerprint:
+    # Most keys are new: two columns answer that; the whole transfer is read on a repeat.
+    found = (
+        Transfer.objects.filter(customer=customer, idempotency_key=key)
+        .values_list("pk", "request_fingerprint")
+        .first()
+    )
+    if found is None:
+        return None
+    if found[1] != fingerprint:
         raise IdempotencyKeyReused(field="idempotency_key")
-    return existing
+    return Transfer.objects.select_related("from_account").get(pk=found[0])
 
 
 def transfer_order_bytes(*, transfer: Transfer) -> bytes:
@@ -483,6 +503,9 @@ def transfer_execute(
                 signature=signature,
                 signer_certificate_serial=signer_serial,
                 now=now,
+                actor=customer.user,
+                channel=channel,
+                ip=ip,
             )
         except Refused as exc:
             _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
@@ -490,18 +513,6 @@ def transfer_execute(
     finally:
         cache.delete(lock)
     _customer_mark_used(customer)
-    audit_record(
-        event="transfer_executed",
-        actor=customer.user,
-        subject=f"transfer:{executed.public_id}",
-        channel=channel,
-        ip=ip,
-        detail={
-            "amount": executed.amount,
-            "status": executed.status,
-            "signer_certificate": executed.signer_certificate_serial,
-        },
-    )
     return executed
 
 
@@ -545,17 +556,21 @@ def transfer_post(
     signature: bytes | None,
     signer_certificate_serial: str,
     now: datetime | None = None,
+    actor=None,
+    channel: str | None = None,
+    ip: str | None = None,
 ) -> Transfer:
     """Moves the money of a prepared transfer whose signature and secrets were checked: one
     transaction, rows locked, limits and funds checked under the locks, one balanced entry,
     the signed order kept as evidence. The database refuses an unsigned transfer unless its
-    channel is the demo's (seeded history)."""
+    channel is the demo's (seeded history). With a `channel` (a customer's confirmation)
+    the `transfer_executed` audit event is written in the same transaction."""
     now = now or timezone.now()
     day = kst_today(now)
     with transaction.atomic():
         transfer = (
             Transfer.objects.select_for_update(of=("self",))
-            .select_related("customer", "from_account")
+            .select_related("customer")
             .get(pk=transfer_id)
         )
         if transfer.status != Transfer.Status.PREPARED:
@@ -564,7 +579,8 @@ def transfer_post(
         # The limits are read before the usage row is locked: the customer's other transfers
         # wait on that row, so it is held only for the check and the posting.
         per_transfer, per_day = limits_for(customer)
-        usage_id, used = _daily_usage_lock(customer_id=customer.pk, day=day)
+        # Counted and locked in one statement; a refusal below rolls the count back.
+        used = _daily_usage_add(customer_id=customer.pk, day=day, amount=transfer.amount)
         refusal = _limit_message(
             per_transfer=per_transfer, per_day=per_day, used=used, amount=transfer.amount
         )
@@ -617,7 +633,7 @@ def transfer_post(
             reference=str(transfer.public_id),
             locked=locked,
         )
-        DailyUsage.objects.filter(pk=usage_id).update(used=F("used") + transfer.amount)
+        transfer.from_account = source
         transfer.entry = entry
         transfer.business_date = day
         transfer.executed_at = now
@@ -642,22 +658,36 @@ def transfer_post(
                 "finished_at",
             ]
         )
+        if channel is not None:
+            audit_record(
+                event="transfer_executed",
+                actor=actor,
+                subject=f"transfer:{transfer.public_id}",
+                channel=channel,
+                ip=ip,
+                detail={
+                    "amount": transfer.amount,
+                    "status": transfer.status,
+                    "signer_certificate": transfer.signer_certificate_serial,
+                },
+            )
     return transfer
 
 
-def _daily_usage_lock(*, customer_id: int, day: date) -> tuple[int, int]:
-    """The customer's usage row for the KST day, created if missing and locked until the
-    transaction ends, in one statement: (row id, won used so far)."""
+def _daily_usage_add(*, customer_id: int, day: date, amount: int) -> int:
+    """Adds `amount` to the customer's usage row for the KST day (created if missing),
+    which stays locked until the transaction ends, in one statement; returns the won used
+    before it. The caller refuses (and so rolls the addition back) above a limit."""
     table = DailyUsage._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (customer_id, day, used) VALUES (%s, %s, 0) "  # noqa: S608
-            f"ON CONFLICT (customer_id, day) DO UPDATE SET used = {table}.used "
-            "RETURNING id, used",
-            [customer_id, day],
+            f"INSERT INTO {table} (customer_id, day, used) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (customer_id, day) DO UPDATE SET used = {table}.used + EXCLUDED.used "
+            "RETURNING used",
+            [customer_id, day, amount],
         )
-        usage_id, used = cursor.fetchone()
-    return usage_id, used
+        (used_after,) = cursor.fetchone()
+    return used_after - amount
 
 
 def _queue_settlement(transfer_id: int) -> None:
