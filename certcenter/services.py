@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
@@ -48,6 +49,9 @@ from enrollment.models import Customer
 from postbank import policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
+
+if TYPE_CHECKING:
+    from enrollment.security import SecurityChallenge
 
 CRL_CACHE_KEY = "certcenter:crl:{ca}"
 CHALLENGE_TTL = timedelta(minutes=2)
@@ -890,7 +894,7 @@ class DormancyLiftStart:
     ticket: str
     expires_at: datetime
     certificate: Certificate
-    challenge: object
+    challenge: "SecurityChallenge"
 
 
 def _ensure_dormant(customer: Customer) -> None:
