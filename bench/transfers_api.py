@@ -17,8 +17,11 @@ printed before and after, and the figures mean little when it is high; the app's
 time per transfer (gunicorn's processes, from /proc) is printed as the steadier figure.
 
 The app data lives in its own database `pb_bench_transfers` (created and migrated if
-missing; customers, accounts and the CA made once, keys and security cards renewed per run),
-pgbench's in `pb_bench_pgbench` (initialised once).
+missing; customers, accounts and the CA made once, security cards renewed per run),
+pgbench's in `pb_bench_pgbench` (initialised once). Each customer's device key is kept in
+var/bench-transfers/ (git-ignored) so that its one certificate serves every run: a new
+certificate per run would pile up revoked certificates that every signature check reads,
+and make each run slower than the one before.
 
     make bench BENCH_ARGS=transfers_api
     (or: DEBUG=1 DATABASE_URL=postgres://... REDIS_URL=redis://.../5 \
@@ -40,9 +43,12 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
@@ -73,6 +79,10 @@ ACCOUNT_PASSWORD = "2580"  # noqa: S105 (the bench customers' account password)
 RATIO_GOAL, P99_GOAL_MS = 0.15, 50.0
 GUNICORN_WORKERS, GUNICORN_THREADS = 4, 2
 ROOT = Path(__file__).resolve().parent.parent
+KEYS = ROOT / "var" / "bench-transfers"
+# Customers are named by generation: the first generation ("bench-transfer-") renewed its
+# certificate on every run and carries a pile of revoked ones.
+PREFIX = "bench-transfers2"
 
 
 class Client:
@@ -127,15 +137,30 @@ def _account(customer: Customer, funds: int) -> Account:
     return account
 
 
-def _certify(customer: Customer):
-    """A fresh key (the device's) and a certificate for it straight from the CA, as the
-    certificate center's tests issue them (no identity step, no fee); the previous run's
-    certificate is discarded first (one live certificate per type)."""
-    for serial in Certificate.objects.filter(
-        customer=customer, status__in=["valid", "held"]
-    ).values_list("serial", flat=True):
+def _public_der(public_key) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _certify(customer: Customer, username: str):
+    """The device's key and a valid certificate for it: the previous run's when both are
+    still there and the certificate has a week left; else a fresh key and a certificate
+    straight from the CA, as the certificate center's tests issue them (no identity step,
+    no fee), the previous one discarded first (one live certificate per type)."""
+    path = KEYS / f"{username}.pem"
+    live = list(Certificate.objects.filter(customer=customer, status__in=["valid", "held"]))
+    if path.exists() and len(live) == 1 and live[0].status == "valid":
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        certificate = x509.load_der_x509_certificate(bytes(live[0].der))
+        if (
+            _public_der(certificate.public_key()) == _public_der(key.public_key())
+            and live[0].not_after > timezone.now() + timedelta(days=7)
+        ):
+            return key
+    for certificate in live:
         certcenter.certificate_revoke(
-            customer=customer, serial=serial, reason=Certificate.Reason.CESSATION
+            customer=customer, serial=certificate.serial, reason=Certificate.Reason.CESSATION
         )
     key = device.key_generate()
     not_before, not_after = profile.validity_new(now=timezone.now())
@@ -152,6 +177,15 @@ def _certify(customer: Customer):
             idempotency_key=f"bench-{time.time_ns()}-{customer.pk}",
             replaces=None,
         )
+    KEYS.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
     return key
 
 
@@ -164,7 +198,7 @@ def _client(username: str, name: str, funds: int) -> Client:
         customer=customer,
         account=account,
         codes=codes,
-        key=_certify(customer),
+        key=_certify(customer, username),
         token=api_token_issue(user=customer.user),
     )
 
@@ -172,9 +206,9 @@ def _client(username: str, name: str, funds: int) -> Client:
 def _setup() -> tuple[list[Client], Client, list[str]]:
     if not CertificateAuthority.objects.filter(active=True).exists():
         ca_ops.ca_hierarchy_create(now=timezone.now())
-    senders = [_client(f"bench-transfer-{i}", f"이체벤치{i}", FUNDS) for i in range(CLIENTS)]
-    hot = _client("bench-transfer-hot", "핫계좌", FUNDS)
-    receiver = _customer("bench-transfer-receivers", "수취벤치")
+    senders = [_client(f"{PREFIX}-{i}", f"이체벤치{i}", FUNDS) for i in range(CLIENTS)]
+    hot = _client(f"{PREFIX}-hot", "핫계좌", FUNDS)
+    receiver = _customer(f"{PREFIX}-receivers", "수취벤치")
     have = list(Account.objects.filter(owner=receiver).values_list("number", flat=True))
     for _n in range(RECEIVERS - len(have)):
         have.append(account_open(customer=receiver, password=ACCOUNT_PASSWORD).number)
