@@ -30,6 +30,9 @@ class CertcenterConfig(AppConfig):
         ),
         MenuEntry("certificate", _("My certificates"), "certcenter:list", 95),
         MenuEntry("certificate", _("Check my certificate"), "certcenter:sign-check", 97),
+        MenuEntry(
+            "certificate", _("Lift the dormancy suspension"), "certcenter:dormancy", 98, public=True
+        ),
         MenuEntry("certificate", _("Certificate login"), "certcenter:login", 99, public=True),
     ]
 

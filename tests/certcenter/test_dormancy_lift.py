@@ -565,3 +565,16 @@ def test_login_pages_link_to_the_dormancy_lift(dormant, client):
     assert f'href="{url}" class="button" data-testid="dormancy-lift-link"' in (
         certificate_login.content.decode()
     )
+
+
+def test_page_in_korean_and_english_and_in_the_visitors_menu(bank_ca, client, settings):
+    import html
+
+    url = reverse("certcenter:dormancy")
+    page = html.unescape(client.get(reverse("certcenter:info")).content.decode())
+    assert f'<a href="{url}">장기 미사용 이용정지 해제</a>' in page
+    page = html.unescape(client.get(url).content.decode())
+    assert "<h1>장기 미사용 이용정지 해제</h1>" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = html.unescape(client.get(url).content.decode())
+    assert "<h1>Lift the dormancy suspension</h1>" in page
