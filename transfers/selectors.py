@@ -26,13 +26,12 @@ def transfer_get_for_customer(*, customer: Customer, public_id) -> Transfer:
     # Joined: the source account (shown, and checked at confirmation). Not joined: the
     # owner, who is `customer` (the filter says so), and the destination, which the pages
     # show from the transfer's own columns; every joined column costs Python time per call.
-    transfer = (
-        Transfer.objects.select_related("from_account")
-        .filter(customer=customer, public_id=key)
-        .first()
-    )
-    if transfer is None:
-        raise TransferNotFound()
+    try:  # public_id is unique: get() reads without the ORDER BY of first()
+        transfer = Transfer.objects.select_related("from_account").get(
+            customer=customer, public_id=key
+        )
+    except Transfer.DoesNotExist:
+        raise TransferNotFound() from None
     transfer.customer = customer
     return transfer
 

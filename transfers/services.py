@@ -166,14 +166,14 @@ def recipient_inquiry(
     if bank_code == policy.BANK_CODE:
         digits = account_number_clean(account_number)
         # Only what the inquiry uses: the destination is not locked or moved here.
-        target = (
-            Account.objects.select_related("owner")
-            .only("number", "status", "owner_id", "owner__name")
-            .filter(number=digits)
-            .first()
-        )
-        if target is None:
-            raise RecipientNotFound(field="account_number")
+        try:  # the number is unique: get() reads without the ORDER BY of first()
+            target = (
+                Account.objects.select_related("owner")
+                .only("number", "status", "owner_id", "owner__name")
+                .get(number=digits)
+            )
+        except Account.DoesNotExist:
+            raise RecipientNotFound(field="account_number") from None
         if target.pk == source.pk:
             raise SameAccount(field="account_number")
         if target.status != Account.Status.ACTIVE:
@@ -273,12 +273,12 @@ def _limit_message(*, per_transfer: int, per_day: int, used: int, amount: int) -
 
 
 def daily_usage_today(*, customer: Customer, now: datetime | None = None) -> int:
-    used = (
-        DailyUsage.objects.filter(customer=customer, day=kst_today(now))
-        .values_list("used", flat=True)
-        .first()
-    )
-    return used or 0
+    try:  # one row per customer and day: get() reads without an ORDER BY
+        return DailyUsage.objects.values_list("used", flat=True).get(
+            customer=customer, day=kst_today(now)
+        )
+    except DailyUsage.DoesNotExist:
+        return 0
 
 
 def transfer_prepare(
@@ -371,12 +371,11 @@ def transfer_prepare(
 
 def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | None:
     # Most keys are new: two columns answer that; the whole transfer is read on a repeat.
-    found = (
-        Transfer.objects.filter(customer=customer, idempotency_key=key)
-        .values_list("pk", "request_fingerprint")
-        .first()
-    )
-    if found is None:
+    try:  # unique per customer: get() reads without the ORDER BY of first()
+        found = Transfer.objects.values_list("pk", "request_fingerprint").get(
+            customer=customer, idempotency_key=key
+        )
+    except Transfer.DoesNotExist:
         return None
     if found[1] != fingerprint:
         raise IdempotencyKeyReused(field="idempotency_key")
