@@ -75,6 +75,12 @@ RATE_FIELDS = ("base", "cash_buy", "cash_sell", "tt_send", "tt_receive")
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
 _LOCAL_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/]{3,33}$")
 _CONFIRM_LOCK_SECONDS = 15
+# Amounts are plain ASCII digits, optionally grouped by thousands commas, with an optional
+# decimal point: never an exponent, a sign, NaN or Infinity.
+_AMOUNT_TEXT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?", re.ASCII)
+_AMOUNT_MAX_CHARS = 32
+_AMOUNT_MAX_WHOLE_DIGITS = 15
+_AMOUNT_MAX_MINOR = 10 ** 15
 # Countries the bank does not remit to online (sanctions), and its own.
 _BLOCKED_COUNTRIES = {"KR", "KP", "IR", "SY", "CU"}
 ORDERING_ADDRESS = "REPUBLIC OF KOREA"
@@ -337,21 +343,31 @@ def rate_get(*, notice: RateNotice, currency: str) -> Rate:
 
 
 def parse_foreign_amount(value, *, currency: Currency, field: str = "amount") -> int:
-    """Text or Decimal or int of whole units → minor units; refuses floats and too many
-    decimals for the currency (ISO 4217 minor units)."""
-    if isinstance(value, float | bool) or value is None:
+    """Text (digits with an optional decimal point and thousands commas), a Decimal or an
+    int of whole units → minor units. Refuses floats, exponents, signs, non-ASCII digits,
+    amounts above 10^15 minor units and more decimals than the currency allows (ISO 4217
+    minor units)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise InvalidForeignAmount(field=field)
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise InvalidForeignAmount(field=field) from exc
-    if not number.is_finite() or number <= 0:
-        raise InvalidForeignAmount(field=field)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidForeignAmount(field=field)
+        value = format(value, "f")
+    text = str(value).strip()
+    if len(text) > _AMOUNT_MAX_CHARS or not _AMOUNT_TEXT.fullmatch(text):
+        raise InvalidForeignAmount(_("Enter the amount in digits, with an optional decimal "
+                                     "point."), field=field)
+    whole, _point, fraction = text.replace(",", "").partition(".")
+    if len(whole.lstrip("0")) > _AMOUNT_MAX_WHOLE_DIGITS:
+        raise InvalidForeignAmount(_("The amount is too large."), field=field)
     # Trailing zeros are not decimals: "1500.00" yen is 1,500 yen.
-    if number % Decimal(1).scaleb(-currency.minor_units):
+    fraction = fraction.rstrip("0")
+    if len(fraction) > currency.minor_units:
         raise TooManyDecimals(field=field, minor_units=currency.minor_units)
-    minor = int(number.scaleb(currency.minor_units))
-    if minor > 10 ** 15:
+    minor = int(whole + fraction.ljust(currency.minor_units, "0"))
+    if minor <= 0:
+        raise InvalidForeignAmount(field=field)
+    if minor > _AMOUNT_MAX_MINOR:
         raise InvalidForeignAmount(_("The amount is too large."), field=field)
     return minor
 

@@ -1,0 +1,131 @@
+"""Hostile input on every F/X door: amounts in exponent notation or far too large, huge
+page numbers, dates at the ends of the calendar, NUL and junk in URL parts. Each is refused
+with a stable problem `code` (API) or a form error (pages), never a server error, and
+nothing moves."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from fx.models import Currency, Remittance
+from fx.services import parse_foreign_amount
+from postbank.errors import InvalidInput
+from tests.fx.conftest import SEPA, ledger_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(sender):
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(sender.customer.user)
+    return client
+
+
+@pytest.fixture
+def web(sender):
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(sender.customer.user)
+    return client
+
+
+def _body(sender, **overrides):
+    return {"kind": "swift", "from_account": sender.account.number, "currency": "USD",
+            "amount": "1000.00", "sender_name": "KIM HAEOE", "charges": "SHA", **SEPA,
+            **overrides}
+
+
+def _problem(answer, status: int, code: str) -> None:
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert (answer.status_code, answer.json()["code"]) == (status, code)
+
+
+# ---------------------------------------------------------------------------------------
+# Amounts
+
+
+HOSTILE_AMOUNTS = ["1e30", "1E5", "1e-30", "-5", "+5", "Infinity", "NaN", "sNaN", "0x10",
+                   "1_000", "1 000", "١٢٣", "\uff11\uff12", "1,00", "1.", ".5", "9" * 40,
+                   "12345678901234567890.12345", "1.2.3", "1." + "0" * 40, ""]
+
+
+@pytest.mark.parametrize("value", HOSTILE_AMOUNTS)
+def test_amounts_are_plain_digits_with_an_optional_decimal_point(value):
+    usd = Currency.objects.get(code="USD")
+    with pytest.raises(InvalidInput) as error:
+        parse_foreign_amount(value, currency=usd)
+    assert error.value.code == "invalid_amount"
+
+
+def test_amounts_in_the_accepted_shapes_and_sizes():
+    usd = Currency.objects.get(code="USD")
+    jpy = Currency.objects.get(code="JPY")
+    assert parse_foreign_amount(" 1,234,567.89 ", currency=usd) == 123_456_789
+    assert parse_foreign_amount("1500.000", currency=jpy) == 1_500
+    assert parse_foreign_amount(250, currency=jpy) == 250
+    # The largest amount: 10^13 dollars (10^15 cents); one cent more is too large.
+    assert parse_foreign_amount("10000000000000.00", currency=usd) == 10 ** 15
+    with pytest.raises(InvalidInput) as error:
+        parse_foreign_amount("10000000000000.01", currency=usd)
+    assert (error.value.code, str(error.value.message)) == ("invalid_amount",
+                                                            "The amount is too large.")
+
+
+@pytest.mark.parametrize("value", ["1e30", "9" * 24, "1E5", "-1", "١٢٣"])
+def test_converter_api_refuses_hostile_amounts(notice, at_remit_time, value):
+    for direction in ("to_krw", "from_krw"):
+        answer = APIClient(raise_request_exception=False).get(
+            "/api/v1/fx/rates/convert/", {"currency": "USD", "amount": value,
+                                          "direction": direction})
+        _problem(answer, 400, "invalid_amount")
+
+
+def test_converter_page_shows_a_form_error_for_an_exponent_amount(notice, at_remit_time):
+    page = Client(raise_request_exception=False).get(
+        reverse("fx:rates"), {"currency": "USD", "direction": "to_krw",
+                              "rate_kind": "cash_sell", "amount": "1e30"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert page.context["conversion"] is None
+    assert page.context["conversion_error"] == (
+        "Enter the amount in digits, with an optional decimal point.")
+    assert 'data-testid="conversion-error"' in page.content.decode()
+
+
+def test_quote_api_refuses_hostile_amounts_and_moves_nothing(api, sender, notice,
+                                                             at_remit_time):
+    before = ledger_snapshot()
+    for number, value in enumerate(["1e30", "1E5", "9" * 24, "1e-30"]):
+        answer = api.post("/api/v1/fx/remittances/", _body(sender, amount=value),
+                          format="json", HTTP_IDEMPOTENCY_KEY=f"hostile-amount-{number}")
+        _problem(answer, 400, "invalid_amount")
+    # A JSON number is never an amount (floats lose cents).
+    answer = api.post("/api/v1/fx/remittances/", _body(sender, amount=1e30), format="json",
+                      HTTP_IDEMPOTENCY_KEY="hostile-amount-float")
+    _problem(answer, 400, "invalid_amount")
+    assert not Remittance.objects.exists()
+    assert ledger_snapshot() == before
+
+
+def test_remittance_pages_show_a_form_error_for_an_exponent_amount(web, sender, notice,
+                                                                   partners, at_remit_time):
+    before = ledger_snapshot()
+    swift = web.post(reverse("fx:swift"), {
+        "from_account": sender.account.number, "currency": "USD", "amount": "1e30",
+        "sender_name": "KIM HAEOE", "charges": "SHA", "form_token": "hostile-page-0001",
+        **SEPA})
+    assert swift.status_code == 200
+    assert swift.context["form"].errors["amount"] == [
+        "Enter the amount in digits, with an optional decimal point."]
+    eurogiro = web.post(reverse("fx:eurogiro"), {
+        "from_account": sender.account.number, "country": "JP", "currency": "JPY",
+        "amount": "1e30", "sender_name": "KIM HAEOE", "beneficiary_name": "YAMADA TARO",
+        "beneficiary_address": "1-1 Chiyoda, Tokyo", "payout": "account",
+        "account": "1234567", "purpose": "Family support",
+        "form_token": "hostile-page-0002"})
+    assert eurogiro.status_code == 200
+    assert eurogiro.context["form"].errors["amount"] == [
+        "Enter the amount in digits, with an optional decimal point."]
+    assert not Remittance.objects.exists()
+    assert ledger_snapshot() == before
