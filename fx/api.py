@@ -46,6 +46,10 @@ from transfers.services import signature_decode
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a `code`.")
 PAGE_SIZE = 20
+# Bounds of every page number and notice round the API takes (larger ones are 400, never
+# an out-of-range database value).
+PAGE_MAX = 10_000
+ROUND_MAX = 999
 
 
 def _customer(request):
@@ -86,7 +90,8 @@ class FxRatesApi(APIView):
 
     class FxRatesQuerySerializer(serializers.Serializer):
         date = serializers.DateField(required=False)
-        round = serializers.IntegerField(min_value=1, required=False, default=1)
+        round = serializers.IntegerField(min_value=1, max_value=ROUND_MAX, required=False,
+                                         default=1)
 
     @extend_schema(parameters=[FxRatesQuerySerializer],
                    responses={200: FxNoticeSerializer, 404: PROBLEM, 409: PROBLEM},
@@ -318,7 +323,8 @@ class FxSearchApi(APIView):
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
         status = serializers.ChoiceField(choices=RESULT_STATUSES, required=False)
-        page = serializers.IntegerField(min_value=1, required=False, default=1)
+        page = serializers.IntegerField(min_value=1, max_value=PAGE_MAX, required=False,
+                                        default=1)
 
     class FxSearchOutputSerializer(serializers.Serializer):
         count = serializers.IntegerField()

@@ -129,3 +129,33 @@ def test_remittance_pages_show_a_form_error_for_an_exponent_amount(web, sender, 
         "Enter the amount in digits, with an optional decimal point."]
     assert not Remittance.objects.exists()
     assert ledger_snapshot() == before
+
+
+# ---------------------------------------------------------------------------------------
+# Page numbers and rounds
+
+
+@pytest.mark.parametrize("page", [str(10 ** 19), "9" * 40, "10001"])
+def test_search_api_bounds_the_page_number(api, page):
+    answer = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", "page": page})
+    _problem(answer, 400, "invalid_input")
+    assert list(answer.json()["errors"]) == ["page"]
+    last = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", "page": "10000"})
+    assert (last.status_code, last.json()["count"], last.json()["results"]) == (200, 0, [])
+
+
+def test_rates_api_bounds_the_round(notice, at_remit_time):
+    client = APIClient(raise_request_exception=False)
+    answer = client.get("/api/v1/fx/rates/", {"date": "2026-03-02", "round": str(10 ** 19)})
+    _problem(answer, 400, "invalid_input")
+    assert list(answer.json()["errors"]) == ["round"]
+    _problem(client.get("/api/v1/fx/rates/", {"date": "2026-03-02", "round": "999"}), 404,
+             "rate_notice_not_found")
+
+
+@pytest.mark.parametrize("page", [str(10 ** 19), "9" * 40, "-1", "\x00", "x"])
+def test_search_pages_show_the_nearest_page_for_any_page_number(web, page):
+    for name in ("fx:swift-results", "fx:eurogiro-results"):
+        answer = web.get(reverse(name), {"page": page})
+        assert (answer.status_code, answer.context["page"].number,
+                list(answer.context["page"])) == (200, 1, [])
