@@ -159,3 +159,43 @@ def test_search_pages_show_the_nearest_page_for_any_page_number(web, page):
         answer = web.get(reverse(name), {"page": page})
         assert (answer.status_code, answer.context["page"].number,
                 list(answer.context["page"])) == (200, 1, [])
+
+
+# ---------------------------------------------------------------------------------------
+# Search periods at the ends of the calendar
+
+OUT_OF_RANGE_PERIODS = [
+    ({"date_to": "9999-12-31"}, "date_to"),
+    ({"date_to": "0001-01-01"}, "date_to"),
+    ({"date_from": "0001-01-01"}, "date_from"),
+    ({"date_from": "9999-12-31", "date_to": "9999-12-31"}, "date_from"),
+    ({"date_from": "2015-12-31", "date_to": "2016-01-31"}, "date_from"),
+    ({"date_from": "2026-03-02", "date_to": "2028-01-01"}, "date_to"),
+]
+SEARCH_RANGE = "Search dates must be between 2016-01-01 and 2027-12-31."
+
+
+@pytest.mark.parametrize(("period", "field"), OUT_OF_RANGE_PERIODS)
+def test_search_api_refuses_dates_outside_the_searchable_range(api, at_remit_time, period,
+                                                               field):
+    answer = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", **period},
+                     HTTP_ACCEPT_LANGUAGE="en")
+    _problem(answer, 400, "invalid_period")
+    assert answer.json()["field"] == field
+
+
+@pytest.mark.parametrize(("period", "field"), OUT_OF_RANGE_PERIODS)
+def test_search_pages_refuse_dates_outside_the_searchable_range(web, at_remit_time, period,
+                                                                field):
+    for name in ("fx:swift-results", "fx:eurogiro-results"):
+        answer = web.get(reverse(name), period)
+        assert (answer.status_code, answer.context["page"], answer.context["error"]) == (
+            200, None, SEARCH_RANGE)
+        assert SEARCH_RANGE in answer.content.decode()
+
+
+def test_search_range_edges_are_accepted(api, at_remit_time):
+    for period in ({"date_from": "2016-01-01", "date_to": "2016-12-31"},
+                   {"date_from": "2027-01-01", "date_to": "2027-12-31"}):
+        answer = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", **period})
+        assert (answer.status_code, answer.json()["count"]) == (200, 0)
