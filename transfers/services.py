@@ -461,25 +461,26 @@ def transfer_execute(
     """
     if transfer.customer_id != customer.pk:
         raise TransferNotFound()
-    # Only the status can have changed since the caller read it, unless it left `prepared`.
-    transfer.refresh_from_db(fields=["status"])
-    if transfer.status != Transfer.Status.PREPARED:
-        transfer.refresh_from_db()
-        return transfer
-    if transfer_is_expired(transfer=transfer, now=now):
-        _mark(
-            transfer,
-            status=Transfer.Status.EXPIRED,
-            code=TransferExpired.code,
-            reason=str(TransferExpired.title),
-        )
-        raise TransferExpired()
     # One confirmation at a time per transfer: a double click must not spend the single-use
     # security challenge twice (the second would count as a wrong entry).
     lock = f"transfers:confirm:{transfer.pk}"
     if not cache.add(lock, "1", timeout=_CONFIRM_LOCK_SECONDS):
         return _first_result(transfer, lock)
     try:
+        # Only the status can have changed since the caller read it. Read under the lock: a
+        # confirmation that finished just before it was taken is seen here.
+        transfer.refresh_from_db(fields=["status"])
+        if transfer.status != Transfer.Status.PREPARED:
+            transfer.refresh_from_db()
+            return transfer
+        if transfer_is_expired(transfer=transfer, now=now):
+            _mark(
+                transfer,
+                status=Transfer.Status.EXPIRED,
+                code=TransferExpired.code,
+                reason=str(TransferExpired.title),
+            )
+            raise TransferExpired()
         customer_ensure_active(customer=customer)
         order = transfer_order_bytes(transfer=transfer)
         signer_serial = _signature_verify(customer=customer, order=order, signature=signature)
