@@ -33,8 +33,10 @@ from fx.selectors import (
 )
 from fx.services import (
     RATE_KINDS,
+    CurrencyNotOffered,
     NoRates,
     convert,
+    currency_code_clean,
     notice_latest,
     remittance_confirm,
     remittance_order_bytes,
@@ -170,7 +172,10 @@ class FxRateHistoryApi(APIView):
     def get(self, request, code):
         query = self.FxHistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        currency = Currency.objects.filter(code=code.upper()).first()
+        try:
+            currency = Currency.objects.filter(code=currency_code_clean(code)).first()
+        except CurrencyNotOffered:
+            currency = None
         if currency is None:
             raise NotFound(code="currency_not_found")
         points = rate_history(currency=currency, days=query.validated_data["days"])

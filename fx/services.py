@@ -73,6 +73,7 @@ from transfers.services import _signature_verify as order_signature_verify
 KST = ZoneInfo("Asia/Seoul")
 RATE_FIELDS = ("base", "cash_buy", "cash_sell", "tt_send", "tt_receive")
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{3}", re.ASCII)
 _LOCAL_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/]{3,33}$")
 _CONFIRM_LOCK_SECONDS = 15
 # Amounts are plain ASCII digits, optionally grouped by thousands commas, with an optional
@@ -229,9 +230,18 @@ def _rate_decimal(value, *, currency: str, field: str) -> Decimal:
     return number
 
 
+def currency_code_clean(value, *, field: str = "currency") -> str:
+    """An ISO 4217 code: three ASCII letters (any case, spaces around forgiven), checked
+    before any query; anything else is CurrencyNotOffered."""
+    text = (value if isinstance(value, str) else "").strip()
+    if not _CURRENCY_CODE.fullmatch(text):
+        raise CurrencyNotOffered(field=field)
+    return text.upper()
+
+
 def rate_row_clean(data: dict) -> RateRow:
     """One currency's rates from text, checked against the DOMAIN.md ordering."""
-    code = str(data.get("currency", "")).strip().upper()
+    code = currency_code_clean(data.get("currency"))
     if not Currency.objects.filter(code=code).exists():
         raise CurrencyNotOffered(currency=code, field="currency")
     values = {name: _rate_decimal(data.get(name), currency=code, field=name)
@@ -332,6 +342,7 @@ def notice_current(*, now: datetime | None = None) -> RateNotice:
 
 
 def rate_get(*, notice: RateNotice, currency: str) -> Rate:
+    currency = currency_code_clean(currency)
     try:
         return Rate.objects.select_related("currency").get(notice=notice, currency_id=currency)
     except Rate.DoesNotExist as exc:
@@ -632,7 +643,7 @@ def remittance_quote(*, customer: Customer, kind: str, from_number: str, currenc
 
         raise AccountNotActive(field="from_account")
     try:
-        money = Currency.objects.get(code=(currency or "").strip().upper(), active=True)
+        money = Currency.objects.get(code=currency_code_clean(currency), active=True)
     except Currency.DoesNotExist as exc:
         raise CurrencyNotOffered(field="currency") from exc
     minor = parse_foreign_amount(amount, currency=money)

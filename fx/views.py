@@ -26,6 +26,7 @@ from fx.selectors import (
 from fx.services import (
     annual_used,
     convert,
+    currency_code_clean,
     iban_countries,
     notice_latest,
     remittance_confirm,
@@ -80,7 +81,10 @@ def rates(request):
                                  rate_kind=data["rate_kind"])
         except PostbankError as exc:
             conversion_error = str(exc.message)
-    chart_code = request.GET.get("chart") or "USD"
+    try:
+        chart_code = currency_code_clean(request.GET.get("chart") or "USD")
+    except PostbankError:
+        chart_code = "USD"
     chart_currency = Currency.objects.filter(code=chart_code).first() \
         or Currency.objects.filter(code="USD").first()
     chart = None

@@ -199,3 +199,71 @@ def test_search_range_edges_are_accepted(api, at_remit_time):
                    {"date_from": "2027-01-01", "date_to": "2027-12-31"}):
         answer = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", **period})
         assert (answer.status_code, answer.json()["count"]) == (200, 0)
+
+
+# ---------------------------------------------------------------------------------------
+# Currency codes in URL parts and queries
+
+
+@pytest.mark.parametrize("code", ["%00", "U%00D", "US%00", "%C3%9CSD", "USDX", "U$D", "12A",
+                                  "x" * 300, "%EF%AC%80X"])
+def test_rate_history_of_a_malformed_currency_is_not_found(notice, at_remit_time, code):
+    answer = APIClient(raise_request_exception=False).get(f"/api/v1/fx/rates/{code}/history/")
+    _problem(answer, 404, "currency_not_found")
+
+
+def test_rate_history_of_a_currency_in_lower_case(notice, at_remit_time):
+    answer = APIClient().get("/api/v1/fx/rates/jpy/history/", {"days": 7})
+    assert [p["base"] for p in answer.json()] == ["930.0000"]
+
+
+@pytest.mark.parametrize("chart", ["\x00", "U\x00D", "ÜSD", "x" * 5000, "💥", "XAU"])
+def test_rate_page_falls_back_to_the_usd_chart_for_a_malformed_currency(notice,
+                                                                        at_remit_time, chart):
+    page = Client(raise_request_exception=False).get(reverse("fx:rates"), {"chart": chart})
+    assert (page.status_code, page.context["chart_currency"].code) == (200, "USD")
+    assert 'data-points="1" data-last-rate="1400.0000"' in page.content.decode()
+
+
+def test_rate_page_chart_of_a_currency_in_lower_case(notice, at_remit_time):
+    page = Client().get(reverse("fx:rates"), {"chart": "jpy"})
+    assert page.context["chart_currency"].code == "JPY"
+
+
+@pytest.mark.parametrize("currency", ["\x00", "U\x00D", "ÜSD", "\ufb00X", "💥", "usd "])
+def test_quote_refuses_a_malformed_currency_and_moves_nothing(api, sender, notice,
+                                                              at_remit_time, currency):
+    before = ledger_snapshot()
+    answer = api.post("/api/v1/fx/remittances/", _body(sender, currency=currency),
+                      format="json", HTTP_IDEMPOTENCY_KEY="hostile-currency-1")
+    if currency == "usd ":
+        # Surrounding spaces and case are forgiven: the quote is made in USD.
+        assert (answer.status_code, answer.json()["currency"]) == (201, "USD")
+        return
+    # A NUL is refused by the input checks, anything else that is not 3 letters by the
+    # service.
+    _problem(answer, 400, "invalid_input" if "\x00" in currency else "currency_not_offered")
+    assert not Remittance.objects.exists()
+    assert ledger_snapshot() == before
+
+
+@pytest.mark.parametrize("currency", [b"\x00SD", b"U\x00D", "ÜSD".encode()])
+def test_counter_csv_with_a_malformed_currency_is_refused(currency):
+    from django.contrib.auth.models import Group
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fx.models import RateNotice
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name="operator"))
+    operator = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    operator.force_login(user)
+    text = (b"currency,base,cash_buy,cash_sell,tt_send,tt_receive\n" + currency
+            + b",1400.00,1375.50,1424.50,1414.00,1386.00\n")
+    answer = operator.post(reverse("admin:fx_ratenotice_csv"),
+                           {"file": SimpleUploadedFile("rates.csv", text, "text/csv")})
+    assert answer.status_code == 200
+    assert answer.context["problem"].code == "invalid_rate_file"
+    assert str(answer.context["problem"].message) == "Line 2: This currency is not offered."
+    assert not RateNotice.objects.exists()
