@@ -51,7 +51,8 @@ from accounts.models import Account
 from accounts.selectors import account_get_for_customer
 from accounts.services import Line, account_password_verify, accounts_lock, entry_post
 from enrollment.models import Customer
-from enrollment.services import customer_ensure_active
+from enrollment.security import security_answer_verify
+from enrollment.services import customer_ensure_active, customer_mark_used, notification_send
 from fx.charset import swift_text
 from fx.models import (
     AnnualUsage,
@@ -721,15 +722,6 @@ def remittance_is_expired(*, remittance: Remittance, now: datetime | None = None
             and (now or timezone.now()) - remittance.created_at > policy.FX_QUOTE_TTL)
 
 
-def _security_verify(*, customer: Customer, challenge_id: str | None, answer: str,
-                     channel: str) -> None:
-    # enrollment.security is enrollment's contract (security card challenge or OTP).
-    from enrollment.security import security_answer_verify
-
-    security_answer_verify(customer=customer, challenge_id=challenge_id, answer=answer,
-                           channel=channel)
-
-
 def remittance_order_bytes(*, remittance: Remittance) -> bytes:
     """The canonical remittance order the customer signs with the joint certificate."""
     order = {
@@ -762,15 +754,6 @@ def _signature_verify(*, customer: Customer, order: bytes, signature: bytes | No
         raise SignatureRequired(_("Sign the remittance order with your joint certificate."),
                                 field="signature")
     return order_signature_verify(customer=customer, order=order, signature=bytes(signature))
-
-
-def _customer_mark_used(customer: Customer) -> None:
-    # enrollment.services.customer_mark_used is enrollment's contract (dormancy clock).
-    from enrollment import services as enrollment_services
-
-    mark = getattr(enrollment_services, "customer_mark_used", None)
-    if mark is not None:
-        mark(customer=customer)
 
 
 def _mark_refused(remittance: Remittance, *, status: str, code: str, reason: str) -> None:
@@ -817,8 +800,8 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
         signer = _signature_verify(customer=customer, order=order, signature=signature)
         # The medium first: a right answer ends the run of wrong entries, so checking the
         # password second means it can never erase a run of wrong security codes.
-        _security_verify(customer=customer, challenge_id=challenge_id, answer=security_answer,
-                         channel=channel)
+        security_answer_verify(customer=customer, challenge_id=challenge_id,
+                               answer=security_answer, channel=channel)
         account_password_verify(customer=customer, account=remittance.from_account,
                                 password=account_password, channel=channel, ip=ip)
         try:
@@ -830,7 +813,8 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
             raise
     finally:
         cache.delete(lock)
-    _customer_mark_used(customer)
+    # enrollment's contract: every transaction moves the dormancy clock.
+    customer_mark_used(customer=customer)
     if confirmed.status == Remittance.Status.RECEIVED:
         _notify(confirmed, kind="fx_remittance", text=gettext(
             "[Postbank] Remittance abroad %(ccy)s %(amount)s to %(name)s: %(total)s won "
@@ -847,8 +831,6 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
 
 def _notify(remittance: Remittance, *, kind: str, text: str) -> None:
     # enrollment.services.notification_send is enrollment's contract (SMS outbox).
-    from enrollment.services import notification_send
-
     notification_send(customer=remittance.customer, kind=kind, text=text)
 
 

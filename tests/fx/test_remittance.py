@@ -392,3 +392,19 @@ def test_the_annual_limit_year_is_the_kst_calendar_year(sender):
     usage = dict(AnnualUsage.objects.filter(customer=sender.customer)
                  .values_list("year", "used_usd_cents"))
     assert usage == {2026: 200_000, 2027: 200_000}
+
+
+def test_a_confirmed_remittance_moves_the_dormancy_clock_a_refused_one_does_not(sender,
+                                                                                notice):
+    sender.customer.refresh_from_db()
+    funded_use = sender.customer.last_used_at
+    with time_machine.travel(REMIT_AT, tick=False):
+        remittance = quote(sender, key="dormancy-01")
+        with pytest.raises(PostbankError):
+            confirm(sender, remittance, password="0000")
+        sender.customer.refresh_from_db()
+        assert sender.customer.last_used_at == funded_use
+        assert confirm(sender, remittance).status == Remittance.Status.RECEIVED
+    sender.customer.refresh_from_db()
+    assert (sender.customer.last_used_at, sender.customer.dormancy_notice_at) == (REMIT_AT,
+                                                                                  None)
