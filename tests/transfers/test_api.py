@@ -2,13 +2,16 @@
 
 import base64
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from accounts.models import Account, JournalEntry
 from accounts.numbers import account_number_make
-from enrollment.models import Customer
+from enrollment.models import ApiToken, Customer
 from enrollment.services import api_token_issue
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import card_holder, ledger_snapshot
@@ -16,6 +19,7 @@ from tests.transfers.factories import ClearingHouseAccountFactory
 from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
+KST = ZoneInfo("Asia/Seoul")
 
 
 @pytest.fixture
@@ -292,3 +296,26 @@ def test_prepare_answers_the_challenge_so_two_calls_transfer(holder):
     replay = prepare(client, order(holder, receiver.number, 4_000), key="two-calls-0001").json()
     assert (replay["status"], replay["challenge"]) == ("completed", None)
     assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == 1
+
+
+def test_the_app_token_records_its_last_use_at_most_once_a_minute_and_still_ends_idle(holder):
+    """A transfer app calls the API twice per transfer: the token's last use is written at
+    most once a minute, and the token still ends 10 minutes after the last recorded use."""
+    start = datetime(2026, 5, 4, 10, 0, 0, tzinfo=KST)
+    with time_machine.travel(start, tick=False) as traveller:
+        client = client_for(holder.customer)
+        token = ApiToken.objects.get(user=holder.customer.user)
+        traveller.shift(timedelta(seconds=59))
+        assert client.get("/api/v1/transfers/results/").status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == start
+        traveller.shift(timedelta(seconds=1))
+        assert client.get("/api/v1/transfers/results/").status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == start + timedelta(minutes=1)
+        traveller.shift(timedelta(minutes=9, seconds=59))
+        assert client.get("/api/v1/transfers/results/").status_code == 200
+        traveller.shift(timedelta(minutes=10, seconds=1))
+        expired = client.get("/api/v1/transfers/results/")
+    assert (expired.status_code, expired.json()["code"]) == (401, "authentication_failed")
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
