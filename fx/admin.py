@@ -2,9 +2,12 @@
 currencies, Eurogiro partners, remittances and test returns. Money moves only through
 fx.services; no remittance or rate is edited here."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +25,29 @@ from fx.services import (
 from postbank.errors import PostbankError
 
 CSV_MAX_BYTES = 64 * 1024
+_DATE_PART = re.compile(r"[0-9]{1,4}", re.ASCII)
+
+
+def _list_query_is_hostile(query) -> bool:
+    """A NUL in a filter (the database refuses it) or a date-hierarchy year, month or day
+    that is not a small number (it overflows the date)."""
+    for key, values in query.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+        if key.endswith(("__year", "__month", "__day")) \
+                and not all(_DATE_PART.fullmatch(value) for value in values):
+            return True
+    return False
+
+
+class CounterListAdmin(admin.ModelAdmin):
+    """A change list whose filters from the address bar cannot fail: hostile ones lead back
+    to the list without filters."""
+
+    def changelist_view(self, request, extra_context=None):
+        if _list_query_is_hostile(request.GET):
+            return HttpResponseRedirect(request.path)
+        return super().changelist_view(request, extra_context)
 
 
 class RateInline(admin.TabularInline):
@@ -51,7 +77,7 @@ RateEntryFormSet = forms.formset_factory(RateEntryForm, extra=0)
 
 
 @admin.register(RateNotice)
-class RateNoticeAdmin(admin.ModelAdmin):
+class RateNoticeAdmin(CounterListAdmin):
     list_display = ["notice_date", "round", "noticed_at", "source", "created_by"]
     list_filter = ["source", "notice_date"]
     date_hierarchy = "noticed_at"
@@ -141,7 +167,7 @@ class RateNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(CounterListAdmin):
     list_display = ["code", "name", "minor_units", "unit", "active", "sort_order"]
     list_editable = ["active", "sort_order"]
     fields = ["code", "name", "minor_units", "unit", "active", "sort_order"]
@@ -154,7 +180,7 @@ class CurrencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(EurogiroPartner)
-class EurogiroPartnerAdmin(admin.ModelAdmin):
+class EurogiroPartnerAdmin(CounterListAdmin):
     list_display = ["country", "name", "bic", "currency", "account_payout", "cash_payout",
                     "active"]
     list_filter = ["active"]
@@ -178,7 +204,7 @@ class RemittanceEventInline(admin.TabularInline):
 
 
 @admin.register(Remittance)
-class RemittanceAdmin(admin.ModelAdmin):
+class RemittanceAdmin(CounterListAdmin):
     list_display = ["public_id", "kind", "customer", "currency", "amount_display",
                     "total_krw", "status", "confirmed_at"]
     list_filter = ["kind", "status", "currency"]

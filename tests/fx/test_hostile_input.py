@@ -267,3 +267,29 @@ def test_counter_csv_with_a_malformed_currency_is_refused(currency):
     assert answer.context["problem"].code == "invalid_rate_file"
     assert str(answer.context["problem"].message) == "Line 2: This currency is not offered."
     assert not RateNotice.objects.exists()
+
+
+@pytest.mark.parametrize(("path", "query"), [
+    ("/counter/fx/ratenotice/", {"noticed_at__year": str(10 ** 19)}),
+    ("/counter/fx/ratenotice/", {"noticed_at__year": "2026", "noticed_at__month": "9" * 40}),
+    ("/counter/fx/ratenotice/", {"source": "\x00"}),
+    ("/counter/fx/remittance/", {"kind": "\x00"}),
+    ("/counter/fx/remittance/", {"status": "sent\x00"}),
+    ("/counter/fx/remittance/", {"q": "\x00"}),
+    ("/counter/fx/currency/", {"active__exact": "\x00"}),
+    ("/counter/fx/eurogiropartner/", {"\x00": "1"}),
+])
+def test_counter_lists_with_hostile_filters_lead_back_to_the_plain_list(notice, path, query):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name="operator"))
+    operator = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    operator.force_login(user)
+    answer = operator.get(path, query)
+    assert (answer.status_code, answer["Location"]) == (302, path)
+    assert operator.get(path).status_code == 200
+    assert operator.get(path, {"noticed_at__year": "2026"} if "ratenotice" in path
+                        else {}).status_code == 200
