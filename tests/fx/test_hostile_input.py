@@ -293,3 +293,13 @@ def test_counter_lists_with_hostile_filters_lead_back_to_the_plain_list(notice, 
     assert operator.get(path).status_code == 200
     assert operator.get(path, {"noticed_at__year": "2026"} if "ratenotice" in path
                         else {}).status_code == 200
+
+
+def test_the_new_refusals_read_in_korean(web, notice, at_remit_time):
+    rates = Client().get(reverse("fx:rates"), {"currency": "USD", "direction": "to_krw",
+                                               "rate_kind": "base", "amount": "1e30"},
+                         HTTP_ACCEPT_LANGUAGE="ko")
+    assert rates.context["conversion_error"] == "금액은 숫자로 입력하세요. 소수점은 쓸 수 있습니다."
+    search = web.get(reverse("fx:swift-results"), {"date_to": "9999-12-31"},
+                     HTTP_ACCEPT_LANGUAGE="ko")
+    assert search.context["error"] == "조회일자는 2016-01-01부터 2027-12-31 사이여야 합니다."
