@@ -248,3 +248,20 @@ def test_eurogiro_cash_remittance_at_phone_width(live_server, phone_context, fre
     phone.goto(f"{live_server.url}/fx/eurogiro/results/")
     expect(phone.locator("[data-testid=result-row]")).to_have_count(1)
     assert _fits_phone_width(phone)
+
+
+def test_rate_page_refuses_hostile_input_at_phone_width(live_server, phone_context,
+                                                        fresh_notice):
+    """An exponent amount is a form error in Korean, a NUL chart currency falls back to the
+    USD chart; the page still fits the phone."""
+    phone = phone_context.new_page()
+    phone.goto(f"{live_server.url}/fx/rates/?chart=%00")
+    expect(phone.locator("svg[data-testid=rate-chart]")).to_have_attribute(
+        "data-last-rate", "1400.0000")
+    phone.select_option("#id_currency", "USD")
+    phone.fill("#id_amount", "1e30")
+    phone.click("[data-testid=convert]")
+    expect(phone.locator("[data-testid=conversion-error]")).to_have_text(
+        "금액은 숫자로 입력하세요. 소수점은 쓸 수 있습니다.")
+    expect(phone.locator("[data-testid=conversion]")).to_have_count(0)
+    assert _fits_phone_width(phone)
