@@ -135,9 +135,10 @@ def test_remittance_pages_show_a_form_error_for_an_exponent_amount(web, sender, 
 # Page numbers and rounds
 
 
-@pytest.mark.parametrize("page", [str(10 ** 19), "9" * 40, "10001"])
-def test_search_api_bounds_the_page_number(api, page):
-    answer = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", "page": page})
+# (Not named `page`: that is pytest-playwright's browser page fixture.)
+@pytest.mark.parametrize("number", [str(10 ** 19), "9" * 40, "10001"])
+def test_search_api_bounds_the_page_number(api, number):
+    answer = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", "page": number})
     _problem(answer, 400, "invalid_input")
     assert list(answer.json()["errors"]) == ["page"]
     last = api.get("/api/v1/fx/remittances/search/", {"kind": "swift", "page": "10000"})
@@ -153,10 +154,10 @@ def test_rates_api_bounds_the_round(notice, at_remit_time):
              "rate_notice_not_found")
 
 
-@pytest.mark.parametrize("page", [str(10 ** 19), "9" * 40, "-1", "\x00", "x"])
-def test_search_pages_show_the_nearest_page_for_any_page_number(web, page):
+@pytest.mark.parametrize("number", [str(10 ** 19), "9" * 40, "-1", "\x00", "x"])
+def test_search_pages_show_the_nearest_page_for_any_page_number(web, number):
     for name in ("fx:swift-results", "fx:eurogiro-results"):
-        answer = web.get(reverse(name), {"page": page})
+        answer = web.get(reverse(name), {"page": number})
         assert (answer.status_code, answer.context["page"].number,
                 list(answer.context["page"])) == (200, 1, [])
 
