@@ -347,10 +347,6 @@ class Remittance(models.Model):
         return f"{Decimal(self.intermediary_usd_cents).scaleb(-2):,.2f}"
 
     @property
-    def fees_krw(self) -> int:
-        return self.sending_fee + self.cable_charge + self.intermediary_krw
-
-    @property
     def moved_money(self) -> bool:
         return self.entry_id is not None
 
