@@ -198,7 +198,7 @@ def account_password_verify(*, customer, account: Account, password: str,
         customer_ensure_active(customer=customer)
         raise WrongAccountPassword(wrong_entries=count,
                                    attempts_left=max(policy.WRONG_ENTRY_LIMIT - count, 0))
-    wrong_entries_reset(customer=customer)
+    wrong_entries_reset(customer=customer, kind="account_password")
 
 
 def account_open(*, customer, subject: str = Account.Subject.ORDINARY, password: str,

@@ -34,8 +34,11 @@ class Customer(models.Model):
 
     name = models.CharField(_("real name"), max_length=100)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    # Consecutive wrong entries of any secret (login or account password, security card,
-    # OTP), across sessions and channels; the 5th suspends internet banking.
+    # Consecutive wrong entries per secret (login_password, account_password, security_card,
+    # otp, identity), across sessions and channels; the 5th of one secret suspends internet
+    # banking. Only a correct entry of the same secret ends its run, so knowing one secret
+    # never buys more guesses at another. `wrong_entries` is the longest current run.
+    wrong_entry_runs = models.JSONField(_("wrong entries per secret"), default=dict, blank=True)
     wrong_entries = models.PositiveSmallIntegerField(_("consecutive wrong entries"), default=0)
     suspension = models.CharField(_("suspension"), max_length=16, choices=Suspension.choices,
                                   blank=True)

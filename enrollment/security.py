@@ -257,7 +257,7 @@ def security_answer_verify(
     )
     if not (first_ok and last_ok):
         raise _wrong(customer, "security_card", channel)
-    wrong_entries_reset(customer=customer)
+    wrong_entries_reset(customer=customer, kind="security_card")
 
 
 def _otp_check(*, customer: Customer, device: OtpDevice, code: str, channel: str) -> None:
@@ -269,7 +269,7 @@ def _otp_check(*, customer: Customer, device: OtpDevice, code: str, channel: str
         if secrets.compare_digest(totp.at(at), code):
             step = totp.timecode(at)
             if OtpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(last_step=step):
-                wrong_entries_reset(customer=customer)
+                wrong_entries_reset(customer=customer, kind="otp")
                 return
             break
     raise _wrong(customer, "otp", channel)

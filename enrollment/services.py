@@ -48,21 +48,24 @@ def customer_ensure_active(*, customer: Customer) -> None:
 
 def wrong_entry_record(*, customer: Customer, kind: str, channel: str,
                        ip: str | None = None) -> int:
-    """Counts one wrong entry (`kind`: login_password, account_password, security_card, otp)
-    and suspends internet banking at the 5th in a row. Returns the count.
+    """Counts one wrong entry of the secret `kind` (login_password, account_password,
+    security_card, otp, identity) and suspends internet banking at the 5th in a row of that
+    secret. Returns that secret's run.
 
     Runs in its own transaction and commits before the caller refuses the request, so the
     count survives the refusal; callers check secrets before opening a money transaction.
     """
     with transaction.atomic(durable=True):
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
-        locked.wrong_entries += 1
-        fields = ["wrong_entries"]
+        runs = dict(locked.wrong_entry_runs)
+        runs[kind] = count = runs.get(kind, 0) + 1
+        locked.wrong_entry_runs, locked.wrong_entries = runs, max(runs.values())
+        fields = ["wrong_entry_runs", "wrong_entries"]
         audit_record(event="wrong_entry", actor=locked.user, subject=f"customer:{locked.pk}",
-                     channel=channel, ip=ip, detail={"kind": kind, "count": locked.wrong_entries})
+                     channel=channel, ip=ip, detail={"kind": kind, "count": count})
         # A dormant customer answering the dormancy-lift challenge wrongly 5 times is then
         # suspended for wrong entries (a teller lifts that one, not the security center).
-        if (locked.wrong_entries >= policy.WRONG_ENTRY_LIMIT
+        if (count >= policy.WRONG_ENTRY_LIMIT
                 and locked.suspension != Customer.Suspension.WRONG_ENTRIES):
             locked.suspension = Customer.Suspension.WRONG_ENTRIES
             locked.suspended_at = timezone.now()
@@ -70,16 +73,24 @@ def wrong_entry_record(*, customer: Customer, kind: str, channel: str,
             audit_record(event="suspended", actor=locked.user, subject=f"customer:{locked.pk}",
                          channel=channel, ip=ip, detail={"reason": locked.suspension})
         locked.save(update_fields=fields)
+    customer.wrong_entry_runs = locked.wrong_entry_runs
     customer.wrong_entries = locked.wrong_entries
     customer.suspension, customer.suspended_at = locked.suspension, locked.suspended_at
-    return locked.wrong_entries
+    return count
 
 
-def wrong_entries_reset(*, customer: Customer) -> None:
-    """A correct entry ends the run of wrong ones."""
-    if customer.wrong_entries:
-        Customer.objects.filter(pk=customer.pk, wrong_entries__gt=0).update(wrong_entries=0)
-        customer.wrong_entries = 0
+def wrong_entries_reset(*, customer: Customer, kind: str) -> None:
+    """A correct entry of the secret `kind` ends that secret's run of wrong ones (and only
+    that one: a correct password never resets the security card's count)."""
+    if not customer.wrong_entry_runs.get(kind):
+        return
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        runs = {k: n for k, n in locked.wrong_entry_runs.items() if k != kind}
+        locked.wrong_entry_runs, locked.wrong_entries = runs, max(runs.values(), default=0)
+        locked.save(update_fields=["wrong_entry_runs", "wrong_entries"])
+    customer.wrong_entry_runs = locked.wrong_entry_runs
+    customer.wrong_entries = locked.wrong_entries
 
 
 class WrongIdentity(Refused):
@@ -179,6 +190,7 @@ def customer_identity_verify(*, customer: Customer, rrn_or_business_number: str,
     if not matches:
         wrong_entry_record(customer=customer, kind="identity", channel=channel)
         raise WrongIdentity()
+    wrong_entries_reset(customer=customer, kind="identity")
 
 
 def suspension_lift(*, customer: Customer, actor, channel: str, detail: dict) -> None:
@@ -191,7 +203,8 @@ def suspension_lift(*, customer: Customer, actor, channel: str, detail: dict) ->
         reason = locked.suspension
         now = timezone.now()
         Customer.objects.filter(pk=locked.pk).update(
-            suspension="", suspended_at=None, wrong_entries=0, last_used_at=now,
+            suspension="", suspended_at=None, wrong_entries=0, wrong_entry_runs={},
+            last_used_at=now,
             dormancy_notice_at=None)
         audit_record(event="suspension_lifted", actor=actor, subject=f"customer:{locked.pk}",
                      channel=channel, detail={"reason": reason, **detail})
@@ -231,7 +244,7 @@ def customer_login(*, request, user_id: str, password: str, channel: str) -> Use
                               % {"left": left}, attempts_left=left)
         raise LoginFailed()
     customer_ensure_active(customer=user.customer)
-    wrong_entries_reset(customer=user.customer)
+    wrong_entries_reset(customer=user.customer, kind="login_password")
     customer_mark_used(customer=user.customer)
     audit_record(event="login", actor=user, subject=user.username, channel=channel, ip=ip)
     return user

@@ -26,13 +26,14 @@ _DRF_CODES = {
 
 def problem_response(*, status_code: int, code: str, title: str, detail: str = "",
                      instance: str = "", **extra) -> Response:
-    body = {"type": f"urn:postbank:problem:{code}", "title": title, "status": status_code,
-            "code": code}
+    # Extension members never replace the standard ones (RFC 9457 section 3.2).
+    body = dict(extra)
+    body.update({"type": f"urn:postbank:problem:{code}", "title": title,
+                 "status": status_code, "code": code})
     if detail:
         body["detail"] = detail
     if instance:
         body["instance"] = instance
-    body.update(extra)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
