@@ -79,7 +79,7 @@ def _issue(customer: Customer) -> tuple[Certificate, bytes]:
         except CaNotReady:
             ca_ops.ca_hierarchy_create(now=now)
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
-        old = services._live_for_update(customer=locked, cert_type=DEMO_CERT_TYPE)
+        old = services._live_for_update(customer=locked, cert_type=DEMO_CERT_TYPE, now=now)
         if old is not None:
             services._revoke_row(old, reason=Certificate.Reason.SUPERSEDED, now=now)
         certificate = services._certificate_create(

@@ -284,16 +284,27 @@ def _idempotent_repeat(*, customer: Customer, idempotency_key: str, csr) -> Cert
     return previous
 
 
-def _live_for_update(*, customer: Customer, cert_type: str) -> Certificate | None:
-    return (
+def _live_for_update(*, customer: Customer, cert_type: str, now: datetime) -> Certificate | None:
+    """The customer's live certificate of the type: valid or suspended and not yet expired.
+    An expired one still marked valid or suspended is retired first (revoked as superseded;
+    expired certificates are no longer listed on the CRL), so it blocks nothing: the
+    one-live-per-type constraint would otherwise refuse the new row."""
+    rows = list(
         Certificate.objects.select_for_update()
         .filter(
             customer=customer,
             cert_type=cert_type,
             status__in=[Certificate.Status.VALID, Certificate.Status.HELD],
         )
-        .first()
+        .order_by("pk")
     )
+    live = None
+    for row in rows:
+        if row.not_after <= now:
+            _revoke_row(row, reason=Certificate.Reason.SUPERSEDED, now=now)
+        else:
+            live = row
+    return live
 
 
 def _revoke_row(certificate: Certificate, *, reason: str, now: datetime) -> None:
@@ -334,7 +345,7 @@ def certificate_issue(
     try:
         with transaction.atomic():
             locked = _customer_lock(customer)
-            existing = _live_for_update(customer=locked, cert_type=cert_type)
+            existing = _live_for_update(customer=locked, cert_type=cert_type, now=now)
             if existing is not None:
                 if medium != Certificate.Medium.PHONE:
                     raise CertificateExists()
@@ -788,6 +799,18 @@ def signature_verify(*, customer: Customer, data: bytes, signature: bytes) -> Ce
                 ) from None
             return certificate
     raise InvalidSignature()
+
+
+def order_signature_verify(*, customer: Customer, order: bytes, signature: bytes) -> str:
+    """The serial of the customer's usable joint certificate that signed exactly `order` (a
+    transfer or remittance order). Refuses invalid_signature on the field `signature`; a
+    revoked, suspended or expired signer's status comes as `certificate_status` (in a
+    problem document `status` is the HTTP status)."""
+    try:
+        return signature_verify(customer=customer, data=order, signature=signature).serial
+    except InvalidSignature as exc:
+        detail = {"certificate_status": exc.extra["status"]} if "status" in exc.extra else {}
+        raise InvalidSignature(exc.message, field="signature", **detail) from None
 
 
 def login_challenge_issue(

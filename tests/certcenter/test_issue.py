@@ -259,3 +259,28 @@ def test_hostile_pkcs8_key_for_copy_is_a_problem(api, holder, blob):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_key_file"
     assert not CopySession.objects.exists()
+
+
+def test_expired_certificate_no_longer_blocks_a_new_one_of_its_type(holder):
+    """An expired certificate still reads `valid`; it must not answer certificate_exists."""
+    _customer, account, _codes = holder
+    with time_machine.travel(ISSUED, tick=False):
+        first = _issue(holder, cert_type="general_personal")
+    assert first.not_after == datetime(2027, 3, 9, 14, 59, 59, tzinfo=UTC)
+    # One second before expiry it is still live: a second one on a PC is refused, no fee.
+    with time_machine.travel(datetime(2027, 3, 9, 14, 59, 58, tzinfo=UTC), tick=False):
+        with pytest.raises(CertificateExists) as refused:
+            _issue(holder, cert_type="general_personal", idem="i-2")
+    assert refused.value.code == "certificate_exists"
+    account.refresh_from_db()
+    assert account.balance == 10_000 - 4_400
+    assert Certificate.objects.count() == 1
+    with time_machine.travel(datetime(2027, 3, 10, 1, 0, tzinfo=UTC), tick=False):
+        second = _issue(holder, cert_type="general_personal", idem="i-3")
+    first.refresh_from_db()
+    assert (first.status, first.revocation_reason) == ("revoked", "superseded")
+    assert (second.status, second.cert_type, second.fee) == ("valid", "general_personal", 4_400)
+    assert second.not_after == datetime(2028, 3, 9, 14, 59, 59, tzinfo=UTC)
+    account.refresh_from_db()
+    assert account.balance == 10_000 - 2 * 4_400
+    assert Certificate.objects.filter(status="valid").count() == 1
