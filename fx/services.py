@@ -50,6 +50,7 @@ from schwifty.registry import get_iban_spec
 from accounts.models import Account
 from accounts.selectors import account_get_for_customer
 from accounts.services import Line, account_password_verify, accounts_lock, entry_post
+from certcenter.services import order_signature_verify
 from enrollment.models import Customer
 from enrollment.security import security_answer_verify
 from enrollment.services import customer_ensure_active, customer_mark_used, notification_send
@@ -69,7 +70,6 @@ from postbank import policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, Refused
 from transfers.services import SignatureRequired
-from transfers.services import _signature_verify as order_signature_verify
 
 KST = ZoneInfo("Asia/Seoul")
 RATE_FIELDS = ("base", "cash_buy", "cash_sell", "tt_send", "tt_receive")

@@ -412,17 +412,11 @@ def _signature_verify(*, customer: Customer, order: bytes, signature: bytes | No
     """The serial of the customer's valid joint certificate that signed exactly `order`."""
     if not signature:
         raise SignatureRequired(field="signature")
-    # certcenter.services.signature_verify is the certificate center's contract: it refuses
-    # (invalid_signature) another key, or a revoked, expired or suspended certificate.
-    from certcenter.errors import InvalidSignature
-    from certcenter.services import signature_verify
+    # certcenter.services.order_signature_verify is the certificate center's contract: it
+    # refuses (invalid_signature) another key, or a revoked, expired or suspended certificate.
+    from certcenter.services import order_signature_verify
 
-    try:
-        return signature_verify(customer=customer, data=order, signature=signature).serial
-    except InvalidSignature as exc:
-        # Its `status` detail is the certificate's; in a problem document `status` is HTTP's.
-        detail = {"certificate_status": exc.extra["status"]} if "status" in exc.extra else {}
-        raise InvalidSignature(exc.message, field="signature", **detail) from None
+    return order_signature_verify(customer=customer, order=order, signature=bytes(signature))
 
 
 def _security_verify(
