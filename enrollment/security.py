@@ -187,15 +187,38 @@ def security_challenge_issue(
     *, customer: Customer, purpose: str | None = None
 ) -> SecurityChallenge:
     """The challenge for the customer's medium: OTP when there is one (grade safe), else a
-    new card challenge with two different random code numbers."""
+    card challenge.
+
+    At most one card challenge per card is open: issuing one closes the previous open one
+    (answering it is then refused as expired), whatever page or purpose asked for it. The
+    code numbers only change once a challenge was answered (right or wrong, which counts):
+    until then a new challenge asks the same two numbers again, even after the previous one
+    expired. So reloading a page cannot fish for a pair of numbers whose answer someone saw;
+    every new pair costs an answer, and wrong answers suspend after five."""
     _ensure_may_answer(customer=customer, purpose=purpose)
     if _active_otp(customer) is not None:
         return SecurityChallenge(kind="otp")
     card = _active_card(customer)
     if card is None:
         raise SecurityMediumUnavailable()
-    first, second = secrets.SystemRandom().sample(range(1, policy.SECURITY_CARD_CODES + 1), 2)
-    challenge = CardChallenge.objects.create(card=card, first_index=first, second_index=second)
+    now = timezone.now()
+    with transaction.atomic():
+        # The card row serialises concurrent issues, so two cannot both stay open.
+        SecurityCard.objects.select_for_update().filter(pk=card.pk).first()
+        # Every challenge left unanswered stays open (also once expired) until the next
+        # one replaces it; none open means the last one was answered.
+        unanswered = CardChallenge.objects.filter(card=card, used_at__isnull=True)
+        previous = unanswered.order_by("-created_at").first()
+        if previous is not None:
+            first, second = previous.first_index, previous.second_index
+        else:
+            first, second = secrets.SystemRandom().sample(
+                range(1, policy.SECURITY_CARD_CODES + 1), 2
+            )
+        unanswered.update(used_at=now)
+        challenge = CardChallenge.objects.create(
+            card=card, first_index=first, second_index=second, created_at=now
+        )
     return SecurityChallenge(
         kind="security_card", id=str(challenge.pk), first_index=first, second_index=second
     )

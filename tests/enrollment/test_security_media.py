@@ -269,3 +269,51 @@ def test_login_counts_wrong_passwords_and_suspends_at_five(client):
         "/login/", {"user_id": customer.user.username, "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_a_newer_card_challenge_closes_the_older_one():
+    """Challenge farming: only the newest challenge of a card can be answered; the older one
+    is refused as expired (even with the right answer), and nothing is counted."""
+    customer = CustomerFactory()
+    _card, codes = card_for(customer)
+    with time_machine.travel(NOON, tick=False):
+        older = security_challenge_issue(customer=customer)
+    with time_machine.travel(NOON + timedelta(seconds=30), tick=False):
+        newer = security_challenge_issue(customer=customer)
+        assert newer.id != older.id
+        with pytest.raises(SecurityChallengeExpired) as refused:
+            security_answer_verify(
+                customer=customer, challenge_id=older.id, answer=card_answer(codes, older)
+            )
+        assert refused.value.code == "security_challenge_expired"
+        assert Customer.objects.get(pk=customer.pk).wrong_entries == 0
+        assert (
+            CardChallenge.objects.filter(card__customer=customer, used_at__isnull=True).count() == 1
+        )
+        security_answer_verify(
+            customer=customer, challenge_id=newer.id, answer=card_answer(codes, newer)
+        )
+
+
+def test_reloading_cannot_fish_for_another_pair_of_code_numbers():
+    """Until a challenge is answered every new one asks the same two code numbers (also after
+    the open one expired); only an answer draws a new pair."""
+    customer = CustomerFactory()
+    _card, codes = card_for(customer)
+    with time_machine.travel(NOON, tick=False):
+        first = security_challenge_issue(customer=customer)
+    pair = (first.first_index, first.second_index)
+    for minutes in (1, 2, 10, 60):
+        with time_machine.travel(NOON + timedelta(minutes=minutes), tick=False):
+            again = security_challenge_issue(customer=customer)
+        assert (again.first_index, again.second_index) == pair
+    assert CardChallenge.objects.filter(card__customer=customer).count() == 5
+    assert CardChallenge.objects.filter(card__customer=customer, used_at__isnull=True).count() == 1
+    with time_machine.travel(NOON + timedelta(minutes=61), tick=False):
+        security_answer_verify(
+            customer=customer, challenge_id=again.id, answer=card_answer(codes, again)
+        )
+        after = security_challenge_issue(customer=customer)
+    # A fresh random draw after the answer; it is a valid challenge of its own.
+    assert after.first_index != after.second_index
+    assert CardChallenge.objects.get(pk=after.id).used_at is None
