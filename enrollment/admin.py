@@ -5,6 +5,7 @@ Customers are created only by a counter application and changed only through ser
 shown masked; the RRN can be searched through its keyed hash.
 """
 
+import re
 from datetime import timedelta
 
 import segno
@@ -77,6 +78,7 @@ class CustomerAdmin(admin.ModelAdmin):
                     "suspension", "minor_limited", "last_used_at"]
     list_filter = ["customer_type", "suspension", "minor_limited"]
     search_fields = ["name", "user__username"]
+    ordering = ["name", "pk"]  # stable pages, also for the account-opening autocomplete
     list_select_related = ["user"]
     fields = ["name", "user", "customer_type", "rrn_masked", "phone_masked", "business_number",
               "grade_label", "limits_label", "minor_limited", "own_limit_per_transfer",
@@ -298,6 +300,14 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["customer__name", "kind"]
     list_select_related = ["customer"]
     show_full_result_count = False
+    # The phone gets the whole text; an operator must not read a live one-time code in it.
+    fields = ["created_at", "kind", "channel", "recipient", "customer", "text_masked",
+              "delivered_at"]
+    readonly_fields = ["text_masked"]
+
+    @admin.display(description=_("text"))
+    def text_masked(self, obj) -> str:
+        return re.sub(r"\d{4,}", lambda m: "*" * len(m.group()), obj.text)
 
 
 @admin.register(IdCheck)
