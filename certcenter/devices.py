@@ -48,15 +48,23 @@ def _sms_key(customer: Customer, purpose: str) -> str:
     return f"certcenter:sms:{customer.pk}:{purpose}"
 
 
+def _sms_tries_key(customer: Customer, purpose: str) -> str:
+    return f"{_sms_key(customer, purpose)}:tries"
+
+
 def sms_code_send(*, customer: Customer, purpose: str) -> None:
+    """Sends a new 6-digit code (replacing an earlier one of the purpose). The cache keeps
+    only its keyed hash and, under a key of its own, the count of tries (Redis INCR)."""
     from enrollment.services import notification_send
 
     code = f"{secrets.randbelow(1_000_000):06d}"
+    cache.set(_sms_tries_key(customer, purpose), 0, timeout=SMS_TTL_SECONDS)
     cache.set(
         _sms_key(customer, purpose),
-        {"hash": keyed_hash("certcenter-sms", f"{customer.pk}:{purpose}:{code}"), "wrong": 0},
+        keyed_hash("certcenter-sms", f"{customer.pk}:{purpose}:{code}"),
         timeout=SMS_TTL_SECONDS,
     )
+    # The phone gets the code; the counter's outbox screen shows it masked.
     notification_send(
         customer=customer,
         kind="certificate_code",
@@ -65,20 +73,30 @@ def sms_code_send(*, customer: Customer, purpose: str) -> None:
 
 
 def sms_code_verify(*, customer: Customer, purpose: str, code: str) -> bool:
-    """True once for the right code; 5 wrong codes destroy it."""
+    """True once for the right code; at most SMS_MAX_WRONG tries, then it is destroyed.
+
+    Each try first takes a number from an atomic counter (cache.incr is Redis INCR), so
+    concurrent guesses cannot share a count: the sixth try is refused even if it is right,
+    and the code is single use because only one caller's delete succeeds."""
     key = _sms_key(customer, purpose)
     stored = cache.get(key)
-    if not stored or not code:
+    if not isinstance(stored, str) or not code:
         return False
-    if keyed_hash_matches(
-        "certcenter-sms", f"{customer.pk}:{purpose}:{code.strip()}", stored["hash"]
-    ):
-        return cache.delete(key)
-    stored["wrong"] += 1
-    if stored["wrong"] >= SMS_MAX_WRONG:
+    try:
+        tries = cache.incr(_sms_tries_key(customer, purpose))
+    except ValueError:  # the count is gone (expired or destroyed): so is the code
         cache.delete(key)
-    else:
-        cache.set(key, stored, timeout=SMS_TTL_SECONDS)
+        return False
+    if tries > SMS_MAX_WRONG:
+        cache.delete_many([key, _sms_tries_key(customer, purpose)])
+        return False
+    if keyed_hash_matches("certcenter-sms", f"{customer.pk}:{purpose}:{code.strip()}", stored):
+        if cache.delete(key):
+            cache.delete(_sms_tries_key(customer, purpose))
+            return True
+        return False
+    if tries >= SMS_MAX_WRONG:
+        cache.delete_many([key, _sms_tries_key(customer, purpose)])
     return False
 
 

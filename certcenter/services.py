@@ -475,10 +475,22 @@ def certificate_renew(
 # ---------------------------------------------------------------- reads
 
 
+def serial_normalise(serial: object) -> str | None:
+    """The serial as stored (lowercase hex, at most 40 digits: 20 octets, RFC 5280), or None
+    for anything else (a NUL, non-hex or overlong text from a URL must not reach a query)."""
+    if not isinstance(serial, str):
+        return None
+    text = serial.strip().lower()
+    if not 0 < len(text) <= 40 or not all(ch in "0123456789abcdef" for ch in text):
+        return None
+    return text
+
+
 def certificate_get(*, customer: Customer, serial: str) -> Certificate:
-    certificate = Certificate.objects.filter(
-        customer=customer, serial=str(serial).lower().strip()
-    ).first()
+    normalised = serial_normalise(serial)
+    if normalised is None:
+        raise NoCertificate()
+    certificate = Certificate.objects.filter(customer=customer, serial=normalised).first()
     if certificate is None:
         raise NoCertificate()
     return certificate

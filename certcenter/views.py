@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from certcenter import devices, services
@@ -101,6 +102,7 @@ def certificate_detail(request, customer, serial: str):
     )
 
 
+@sensitive_post_parameters("rrn", "account_password", "security_answer", "sms_code")
 @never_cache
 @customer_required
 def issue(request, customer):
@@ -170,6 +172,7 @@ def issue(request, customer):
     )
 
 
+@sensitive_post_parameters("account_password")
 @never_cache
 @customer_required
 def renew(request, customer):
@@ -311,6 +314,7 @@ def foreign(request, customer):
     )
 
 
+@sensitive_post_parameters("sms_code")
 @never_cache
 @customer_required
 def device_list(request, customer):

@@ -96,3 +96,48 @@ def test_hostile_ocsp_get_is_an_ocsp_error(bank_ca, client, path):
     assert response.status_code == 200
     status = ocsp.load_der_ocsp_response(response.content).response_status
     assert status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+
+HOSTILE_SERIALS = ["\x00", "\x00zz", "zz", "ab\x00cd", "a" * 41, "12 34", "\uff10\uff11", "-1"]
+
+
+@pytest.mark.parametrize("serial", HOSTILE_SERIALS)
+def test_hostile_serial_in_a_url_is_not_found_and_changes_nothing(api, customer, serial):
+    from certcenter.models import Certificate
+    from tests.certcenter.conftest import certificate_make
+
+    certificate, _key = certificate_make(customer)
+    page = api.get(reverse("certcenter:detail", kwargs={"serial": serial}))
+    assert page.status_code == 404
+    for name in ("certcenter-api-hold", "certcenter-api-restore"):
+        response = api.post(
+            reverse(name, kwargs={"serial": serial}), content_type="application/json"
+        )
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert response.json()["code"] == "certificate_not_found"
+    response = api.post(
+        reverse("certcenter-api-discard", kwargs={"serial": serial}),
+        {"reason": "key_compromise"},
+        content_type="application/json",
+    )
+    assert response.json()["code"] == "certificate_not_found"
+    assert Certificate.objects.get(pk=certificate.pk).status == "valid"
+
+
+def test_raw_nul_paths_are_404(api, customer):
+    assert api.get("/certcenter/certificates/%00zz/").status_code == 404
+    response = api.post(
+        "/api/v1/certcenter/certificates/%00/hold/", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "certificate_not_found"
+
+
+def test_a_serial_in_capitals_or_with_spaces_still_finds_the_certificate(customer, bank_ca):
+    from certcenter import services
+    from tests.certcenter.conftest import certificate_make
+
+    certificate, _key = certificate_make(customer)
+    found = services.certificate_get(customer=customer, serial=f" {certificate.serial.upper()} ")
+    assert found == certificate

@@ -81,3 +81,22 @@ def test_pages_in_korean_and_english(logged_in, bank_ca, settings, name):
     logged_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = html.unescape(logged_in.get(reverse(f"certcenter:{name}")).content.decode())
     assert f"<h1>{english}</h1>" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "secrets"),
+    [
+        ("issue", {"rrn": "9001011234568", "account_password": "1234", "security_answer": "5678"}),
+        ("renew", {"account_password": "1234"}),
+    ],
+)
+def test_secret_form_fields_are_hidden_from_error_reports(logged_in, bank_ca, name, secrets):
+    """The RRN, account password and security answer never reach an error report."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    response = logged_in.post(reverse(f"certcenter:{name}"), {**secrets, "serial": "ab"})
+    assert response.status_code == 200
+    cleansed = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    for field in secrets:
+        assert cleansed[field] == "********************"
+    assert cleansed["serial"] == "ab"
