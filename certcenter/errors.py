@@ -114,3 +114,19 @@ class DeviceLimit(Refused):
 class LastDeviceAtCounter(Refused):
     code = "last_device_at_counter"
     title = _("The last designated device can only be removed at a post office counter.")
+
+
+class CorporateForBusinessOnly(Refused):
+    code = "corporate_certificate_business_only"
+    title = _(
+        "The general-purpose corporate certificate is issued only to business customers "
+        "(sole proprietors)."
+    )
+
+
+class CertificateHeld(Refused):
+    code = "certificate_held"
+    title = _(
+        "The certificate is suspended. Restore it before reissuing it, or discard it and "
+        "apply for a new one."
+    )

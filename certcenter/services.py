@@ -29,8 +29,10 @@ from certcenter import profile
 from certcenter.errors import (
     CaNotReady,
     CertificateExists,
+    CertificateHeld,
     CertificateNotUsable,
     ChallengeInvalid,
+    CorporateForBusinessOnly,
     CorporateOnPhone,
     HoldExpired,
     InvalidCertificate,
@@ -334,6 +336,12 @@ def certificate_issue(
         raise InvalidInput(_("Unknown storage medium."), code="invalid_medium")
     if medium == Certificate.Medium.PHONE and cert_type == Certificate.Type.GENERAL_CORPORATE:
         raise CorporateOnPhone()
+    if (
+        cert_type == Certificate.Type.GENERAL_CORPORATE
+        and customer.customer_type != Customer.Type.SOLE_PROPRIETOR
+    ):
+        # Enrollment's only business customer type; individuals and minors are refused.
+        raise CorporateForBusinessOnly()
     request = csr_load(csr)
     _csr_subject_check(csr=request, customer=customer)
     repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
@@ -379,18 +387,26 @@ def certificate_reissue(
     channel: str = "web",
 ) -> Certificate:
     """Free; keeps the old expiry; the old certificate is revoked as superseded. Callers
-    first pass the fraud-prevention check (designated device or SMS code)."""
+    first pass the fraud-prevention check (designated device or SMS code).
+
+    A suspended (held) certificate is not reissued: the new one would be valid and so undo
+    the hold. The customer restores it first (then reissues) or discards it and applies
+    for a new one."""
     request = csr_load(csr)
     _csr_subject_check(csr=request, customer=customer)
     repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
     if repeat is not None:
         return repeat
     old = certificate_get(customer=customer, serial=serial)
+    if old.status == Certificate.Status.HELD:
+        raise CertificateHeld()
     account = identity_verify(customer=customer, proof=proof, channel=channel)
     now = timezone.now()
     with transaction.atomic():
         locked = _customer_lock(customer)
         old = Certificate.objects.select_for_update().get(pk=old.pk)
+        if old.status == Certificate.Status.HELD:
+            raise CertificateHeld()
         if old.status == Certificate.Status.REVOKED or old.not_after <= now:
             raise WrongState(
                 _(

@@ -15,7 +15,12 @@ from django.urls import reverse
 from accounts.models import JournalEntry
 from certcenter import client as device
 from certcenter import services
-from certcenter.errors import CertificateExists, CorporateOnPhone
+from certcenter.errors import (
+    CertificateExists,
+    CertificateHeld,
+    CorporateForBusinessOnly,
+    CorporateOnPhone,
+)
 from certcenter.models import Certificate, CopySession
 from enrollment import identity
 from enrollment.security import security_challenge_issue
@@ -284,3 +289,71 @@ def test_expired_certificate_no_longer_blocks_a_new_one_of_its_type(holder):
     account.refresh_from_db()
     assert account.balance == 10_000 - 2 * 4_400
     assert Certificate.objects.filter(status="valid").count() == 1
+
+
+@pytest.mark.parametrize("customer_type", ["individual", "minor"])
+def test_corporate_certificate_refused_to_a_non_business_customer(holder, customer_type):
+    customer, account, _codes = holder
+    account.balance = 200_000
+    account.save(update_fields=["balance"])
+    customer.customer_type = customer_type
+    customer.save(update_fields=["customer_type"])
+    with pytest.raises(CorporateForBusinessOnly) as refused:
+        _issue(holder, cert_type="general_corporate")
+    assert refused.value.code == "corporate_certificate_business_only"
+    assert not Certificate.objects.exists()
+    assert not JournalEntry.objects.filter(kind="certificate_fee").exists()
+    account.refresh_from_db()
+    assert account.balance == 200_000
+    customer.refresh_from_db()
+    assert customer.wrong_entries == 0
+
+
+def test_corporate_certificate_issued_to_a_sole_proprietor_for_110000_won(holder):
+    customer, account, _codes = holder
+    account.balance = 200_000
+    account.save(update_fields=["balance"])
+    customer.customer_type = "sole_proprietor"
+    customer.save(update_fields=["customer_type"])
+    certificate = _issue(holder, cert_type="general_corporate")
+    assert (certificate.cert_type, certificate.status, certificate.fee) == (
+        "general_corporate",
+        "valid",
+        110_000,
+    )
+    account.refresh_from_db()
+    assert account.balance == 200_000 - 110_000
+
+
+def test_a_suspended_certificate_is_not_reissued(holder):
+    """Reissuing a held certificate would hand out a valid one past the hold: refused, and
+    the held one, the account and the counts stay as they were."""
+    customer, account, codes = holder
+    with time_machine.travel(ISSUED, tick=False):
+        old = _issue(holder)
+        services.certificate_hold(customer=customer, serial=old.serial)
+    with time_machine.travel(datetime(2026, 9, 1, 3, 0, tzinfo=UTC), tick=False):
+        with pytest.raises(CertificateHeld) as refused:
+            services.certificate_reissue(
+                customer=customer,
+                serial=old.serial,
+                csr=device.csr_make(device.key_generate()).decode(),
+                proof=_proof(customer, account, codes),
+                idempotency_key="r-held",
+            )
+        assert refused.value.code == "certificate_held"
+        old.refresh_from_db()
+        assert (old.status, old.revoked_at) == ("held", None)
+        assert Certificate.objects.count() == 1
+        account.refresh_from_db()
+        assert account.balance == 10_000 - 4_400
+        # Restored, the same certificate can be reissued.
+        services.certificate_restore(customer=customer, serial=old.serial)
+        new = services.certificate_reissue(
+            customer=customer,
+            serial=old.serial,
+            csr=device.csr_make(device.key_generate()).decode(),
+            proof=_proof(customer, account, codes),
+            idempotency_key="r-after",
+        )
+    assert (new.status, new.replaces, new.not_after) == ("valid", old, old.not_after)
