@@ -32,6 +32,8 @@ from transfers.selectors import (
     transfers_search,
 )
 from transfers.services import (
+    extra_verification_sms_send,
+    extra_verification_state,
     recipient_inquiry,
     signature_decode,
     transfer_execute,
@@ -40,6 +42,13 @@ from transfers.services import (
 )
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a `code`.")
+
+
+def device_token_of(request) -> str | None:
+    # certcenter.devices: the pre-consent (designated device) cookie.
+    from certcenter.devices import DEVICE_COOKIE
+
+    return request.COOKIES.get(DEVICE_COOKIE)
 
 
 def _customer(request):
@@ -106,9 +115,20 @@ class PreparedTransferOutputSerializer(TransferOutputSerializer):
     def get_order(self, transfer) -> str:
         return base64.b64encode(transfer_order_bytes(transfer=transfer)).decode()
 
+    extra_verification = serializers.SerializerMethodField(
+        help_text=(
+            "Fraud prevention above 3,000,000 won a day: `none`, `designated_device` (this "
+            "device is designated) or `sms_code` (POST .../sms-code/, then send `sms_code` "
+            "with the confirmation)."
+        )
+    )
+
     @extend_schema_field(TransferChallengeOutputSerializer(allow_null=True))
     def get_challenge(self, transfer) -> dict | None:
         return self.context.get("challenge")
+
+    def get_extra_verification(self, transfer) -> str:
+        return self.context.get("extra_verification", "none")
 
 
 class TransferInputSerializer(serializers.Serializer):
@@ -209,12 +229,17 @@ class TransferPrepareApi(APIView):
             sender_memo=data.validated_data["sender_memo"],
             recipient_memo=data.validated_data["recipient_memo"],
         )
-        challenge = None
+        challenge, extra = None, "none"
         if transfer.status == Transfer.Status.PREPARED:
             # The confirmation's challenge comes with the order: one round trip fewer.
             challenge = _challenge_data(security_challenge_issue(customer=customer))
+            extra = extra_verification_state(
+                customer=customer, transfer=transfer, device_token=device_token_of(request)
+            )
         response = Response(
-            PreparedTransferOutputSerializer(transfer, context={"challenge": challenge}).data,
+            PreparedTransferOutputSerializer(
+                transfer, context={"challenge": challenge, "extra_verification": extra}
+            ).data,
             status=200 if transfer.replayed else 201,
         )
         if transfer.replayed:
@@ -238,11 +263,29 @@ class TransferChallengeApi(APIView):
         return Response(_challenge_data(security_challenge_issue(customer=customer)))
 
 
+class TransferSmsCodeApi(APIView):
+    """Sends the one-time SMS code that a confirmation above 3,000,000 won a day needs when
+    the device is not designated (valid 5 minutes, single use)."""
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: PROBLEM, 409: PROBLEM},
+        operation_id="transfers_sms_code",
+    )
+    def post(self, request, public_id):
+        customer = _customer(request)
+        transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
+        extra_verification_sms_send(customer=customer, transfer=transfer)
+        return Response(status=204)
+
+
 class TransferConfirmApi(APIView):
     """Confirms a prepared transfer with the electronic signature of its order, the account
     password and the security medium; the money moves once. Repeating it returns the first
     result. A missing signature answers `signature_required`, a wrong or revoked one
-    `invalid_signature`, and the transfer stays prepared."""
+    `invalid_signature`, and the transfer stays prepared. Above 3,000,000 won a day a
+    designated device (its cookie) or `sms_code` is needed, else
+    `extra_verification_required` (still prepared)."""
 
     class TransferConfirmInputSerializer(serializers.Serializer):
         account_password = serializers.CharField(max_length=4, trim_whitespace=False)
@@ -260,6 +303,13 @@ class TransferConfirmApi(APIView):
                 "(from the prepare answer) made with the customer's joint certificate; without "
                 "it the answer is `signature_required`."
             ),
+        )
+        sms_code = serializers.CharField(
+            max_length=6,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="The SMS code (POST .../sms-code/) when the device is not designated.",
         )
 
     @extend_schema(
@@ -288,6 +338,8 @@ class TransferConfirmApi(APIView):
             signature=signature,
             channel=channel_of(request),
             ip=client_ip(request),
+            device_token=device_token_of(request),
+            sms_code=data.validated_data["sms_code"],
         )
         if (
             transfer.status in (Transfer.Status.FAILED, Transfer.Status.EXPIRED)

@@ -15,6 +15,11 @@ urlpatterns = [
         name="api-transfer-challenge",
     ),
     path(
+        "transfers/<uuid:public_id>/sms-code/",
+        api.TransferSmsCodeApi.as_view(),
+        name="api-transfer-sms-code",
+    ),
+    path(
         "transfers/<uuid:public_id>/confirm/",
         api.TransferConfirmApi.as_view(),
         name="api-transfer-confirm",

@@ -58,6 +58,15 @@ class ConfirmForm(forms.Form):
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     signature = forms.CharField(widget=forms.HiddenInput, required=False, max_length=8192)
+    sms_code = forms.CharField(
+        label=_("SMS code"),
+        required=False,
+        max_length=6,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )
 
 
 class SearchForm(forms.Form):

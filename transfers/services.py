@@ -119,6 +119,19 @@ def signature_decode(text: str | None) -> bytes | None:
         raise SignatureMalformed(field="signature") from None
 
 
+class ExtraVerificationRequired(Refused):
+    code = "extra_verification_required"
+    title = _(
+        "Above 3,000,000 won a day, confirm on a designated device or enter the code sent "
+        "to your phone by SMS."
+    )
+
+
+class ExtraVerificationCodeWrong(InvalidInput):
+    code = "extra_verification_code_wrong"
+    title = _("The SMS code is wrong or has expired. Ask for a new one.")
+
+
 class TransferNotFound(NotFound):
     code = "transfer_not_found"
     title = _("No such transfer.")
@@ -430,6 +443,70 @@ def _security_verify(
     )
 
 
+EXTRA_VERIFICATION_PURPOSE = "transfer"
+
+
+def extra_verification_needed(
+    *, customer: Customer, transfer: Transfer, now: datetime | None = None
+) -> bool:
+    """True when this transfer brings the customer's KST-day total above
+    policy.EXTRA_VERIFICATION_DAILY_WON (fraud prevention: a designated device or an SMS
+    code is needed)."""
+    used = daily_usage_today(customer=customer, now=now)
+    return used + transfer.amount > policy.EXTRA_VERIFICATION_DAILY_WON
+
+
+def extra_verification_state(
+    *, customer: Customer, transfer: Transfer, device_token: str | None
+) -> str:
+    """What the confirmation needs beyond the usual secrets: "none", "designated_device"
+    (this device is designated: nothing to add) or "sms_code" (ask for it first)."""
+    from certcenter.devices import device_is_designated
+
+    if not extra_verification_needed(customer=customer, transfer=transfer):
+        return "none"
+    if device_is_designated(customer=customer, token=device_token):
+        return "designated_device"
+    return "sms_code"
+
+
+def extra_verification_sms_send(*, customer: Customer, transfer: Transfer) -> None:
+    """Sends the one-time SMS code that confirms a prepared transfer above the daily
+    threshold (certcenter's codes: 5 minutes, single use, 5 wrong entries destroy it)."""
+    from certcenter.devices import sms_code_send
+
+    if transfer.customer_id != customer.pk:
+        raise TransferNotFound()
+    customer_ensure_active(customer=customer)
+    if transfer.status != Transfer.Status.PREPARED:
+        raise Refused(
+            _("This transfer is no longer waiting for confirmation."),
+            code="transfer_not_prepared",
+        )
+    sms_code_send(customer=customer, purpose=EXTRA_VERIFICATION_PURPOSE)
+
+
+def _extra_verification_problem() -> ExtraVerificationRequired:
+    return ExtraVerificationRequired(
+        field="sms_code",
+        threshold=policy.EXTRA_VERIFICATION_DAILY_WON,
+        satisfy_with=["designated_device", "sms_code"],
+    )
+
+
+def _extra_verify(*, customer: Customer, device_token: str | None, sms_code: str) -> str:
+    """How the customer passed the extra verification: "device" or "sms"; else refused."""
+    from certcenter.devices import device_is_designated, sms_code_verify
+
+    if device_is_designated(customer=customer, token=device_token):
+        return "device"
+    if not sms_code:
+        raise _extra_verification_problem()
+    if sms_code_verify(customer=customer, purpose=EXTRA_VERIFICATION_PURPOSE, code=sms_code):
+        return "sms"
+    raise ExtraVerificationCodeWrong(field="sms_code")
+
+
 def transfer_execute(
     *,
     customer: Customer,
@@ -441,8 +518,16 @@ def transfer_execute(
     channel: str = "web",
     ip: str | None = None,
     now: datetime | None = None,
+    device_token: str | None = None,
+    sms_code: str = "",
 ) -> Transfer:
     """Confirms a prepared transfer and moves the money, once.
+
+    A transfer that brings the KST-day total above policy.EXTRA_VERIFICATION_DAILY_WON
+    also needs a designated device (`device_token`, the pre-consent cookie) or the SMS code
+    (extra_verification_sms_send); without either it is refused
+    (extra_verification_required) before any secret is checked and stays prepared. The
+    threshold is checked again under the locks, so two transfers racing cannot pass it.
 
     The confirmation needs the electronic signature of the canonical order
     (transfer_order_bytes) with the customer's joint certificate, the security medium and
@@ -476,6 +561,15 @@ def transfer_execute(
             )
             raise TransferExpired()
         customer_ensure_active(customer=customer)
+        from certcenter.devices import device_is_designated
+
+        designated = device_is_designated(customer=customer, token=device_token)
+        if (
+            not designated
+            and not (sms_code or "").strip()
+            and extra_verification_needed(customer=customer, transfer=transfer, now=now)
+        ):
+            raise _extra_verification_problem()
         order = transfer_order_bytes(transfer=transfer)
         signer_serial = _signature_verify(customer=customer, order=order, signature=signature)
         # The medium first: a right answer ends the run of wrong entries, so checking the
@@ -490,6 +584,15 @@ def transfer_execute(
             channel=channel,
             ip=ip,
         )
+        # Last, after every secret: an SMS code is single use and is spent only by a
+        # confirmation that is otherwise complete.
+        extra = None
+        if designated:
+            extra = "device"
+        elif (sms_code or "").strip() and extra_verification_needed(
+            customer=customer, transfer=transfer, now=now
+        ):
+            extra = _extra_verify(customer=customer, device_token=None, sms_code=sms_code)
         try:
             executed = transfer_post(
                 transfer_id=transfer.pk,
@@ -500,7 +603,10 @@ def transfer_execute(
                 actor=customer.user,
                 channel=channel,
                 ip=ip,
+                extra_verification=extra,
             )
+        except ExtraVerificationRequired:
+            raise  # raced above the threshold: still prepared, the customer adds the code
         except Refused as exc:
             _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
             raise
@@ -553,6 +659,7 @@ def transfer_post(
     actor=None,
     channel: str | None = None,
     ip: str | None = None,
+    extra_verification: str | None = None,
 ) -> Transfer:
     """Moves the money of a prepared transfer whose signature and secrets were checked: one
     transaction, rows locked, limits and funds checked under the locks, one balanced entry,
@@ -580,6 +687,12 @@ def transfer_post(
         )
         if refusal is not None:
             raise refusal
+        if (
+            channel is not None
+            and extra_verification is None
+            and used + transfer.amount > policy.EXTRA_VERIFICATION_DAILY_WON
+        ):
+            raise _extra_verification_problem()
         ids = [transfer.from_account_id]
         if transfer.to_account_id:
             ids.append(transfer.to_account_id)
@@ -663,6 +776,7 @@ def transfer_post(
                     "amount": transfer.amount,
                     "status": transfer.status,
                     "signer_certificate": transfer.signer_certificate_serial,
+                    "extra_verification": extra_verification,
                 },
             )
     return transfer

@@ -2,22 +2,28 @@
 
 import base64
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.selectors import accounts_for_customer
 from postbank import policy
 from postbank.audit import client_ip
 from postbank.errors import NotFound, PostbankError
+from transfers.api import device_token_of
 from transfers.forms import ConfirmForm, SearchForm, TransferForm
 from transfers.models import Transfer
 from transfers.selectors import transfer_get_for_customer, transfer_search_clean, transfers_search
 from transfers.services import (
     daily_usage_today,
+    extra_verification_sms_send,
+    extra_verification_state,
     limits_for,
     signature_decode,
     transfer_execute,
@@ -93,7 +99,9 @@ def transfer_new(request):
     )
 
 
-@sensitive_post_parameters("account_password", "security_answer", "cert_password", "signature")
+@sensitive_post_parameters(
+    "account_password", "security_answer", "cert_password", "signature", "sms_code"
+)
 @login_required
 @never_cache
 def transfer_confirm(request, public_id):
@@ -115,6 +123,8 @@ def transfer_confirm(request, public_id):
                 signature=signature_decode(data["signature"]),
                 channel="web",
                 ip=client_ip(request),
+                device_token=device_token_of(request),
+                sms_code=data["sms_code"],
             )
         except PostbankError as exc:
             transfer.refresh_from_db()
@@ -143,8 +153,26 @@ def transfer_confirm(request, public_id):
             "error_code": error_code,
             "order": base64.b64encode(order).decode(),
             "order_text": order.decode(),
+            "extra_verification": extra_verification_state(
+                customer=customer, transfer=transfer, device_token=device_token_of(request)
+            ),
         },
     )
+
+
+@require_POST
+@login_required
+def transfer_sms_code(request, public_id):
+    """Sends the SMS code a confirmation above the daily threshold needs; back to confirm."""
+    customer = _customer(request)
+    transfer = _transfer(request, public_id)
+    try:
+        extra_verification_sms_send(customer=customer, transfer=transfer)
+    except PostbankError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("A verification code was sent to your registered phone."))
+    return redirect("transfers:confirm", public_id=transfer.public_id)
 
 
 @login_required

@@ -14,7 +14,12 @@ from postbank.errors import PostbankError
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import card_holder
 from transfers.models import DailyUsage, Transfer
-from transfers.services import transfer_execute, transfer_prepare
+from transfers.services import (
+    transfer_execute,
+    transfer_order_bytes,
+    transfer_post,
+    transfer_prepare,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pg]
 
@@ -42,15 +47,39 @@ def run_threads(count, work):
     return outcomes
 
 
+_CUSTOMER_LOCKS: dict[int, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
 def execute(holder, transfer):
-    challenge_id, answer = holder.answer()
-    return transfer_execute(
-        customer=holder.customer,
-        transfer=transfer,
-        account_password=ACCOUNT_PASSWORD,
-        challenge_id=challenge_id,
-        security_answer=answer,
-        signature=holder.sign(transfer),
+    """A whole confirmation. One customer has one security medium and at most one open
+    challenge (enrollment.security), so one person's confirmations run one after the other;
+    different customers' run at the same time and contend for the same accounts."""
+    with _LOCKS_GUARD:
+        lock = _CUSTOMER_LOCKS.setdefault(holder.customer.pk, threading.Lock())
+    with lock:
+        challenge_id, answer = holder.answer()
+        return transfer_execute(
+            customer=holder.customer,
+            transfer=transfer,
+            account_password=ACCOUNT_PASSWORD,
+            challenge_id=challenge_id,
+            security_answer=answer,
+            signature=holder.sign(transfer),
+        )
+
+
+def post(holder, transfer):
+    """The money transaction of a confirmation whose secrets were checked (transfer_execute
+    checks them first, outside it): where two of one customer's transfers race."""
+    order = transfer_order_bytes(transfer=transfer)
+    return transfer_post(
+        transfer_id=transfer.pk,
+        signed_order=order,
+        signature=holder.sign_bytes(order),
+        signer_certificate_serial=holder.certificate.serial,
+        actor=holder.customer.user,
+        channel="web",
     )
 
 
@@ -128,7 +157,7 @@ def test_daily_limit_race_lets_exactly_one_through():
         )
         for _ in range(2)
     ]
-    outcomes = run_threads(2, lambda i: execute(holder, transfers[i]).status)
+    outcomes = run_threads(2, lambda i: post(holder, transfers[i]).status)
     assert sorted(o if isinstance(o, str) else o.code for o in outcomes) == [
         "completed",
         "daily_limit_exceeded",
