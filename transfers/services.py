@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import re
 import secrets
 import time
@@ -47,6 +48,7 @@ from postbank.money import format_won, parse_won
 from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 
 KST = ZoneInfo("Asia/Seoul")
+logger = logging.getLogger(__name__)
 _OTHER_BANK_NUMBER = re.compile(r"^[0-9]{10,16}$")
 _CONFIRM_LOCK_SECONDS = 15
 _MARK_USED_EVERY = timedelta(hours=1)
@@ -853,12 +855,50 @@ def transfer_settle(*, transfer_id: int, now: datetime | None = None) -> Transfe
 
 
 def _reverse(transfer: Transfer, *, code: str, reason: str, now: datetime) -> None:
+    """Returns the money of a transfer the clearing house refused or never answered. A
+    source account closed (or otherwise unable to receive) in the meantime cannot take it
+    back: it goes to the `suspense` ledger account for the bank to pay out, and the reason
+    says so (the transfer is failed either way)."""
     DailyUsage.objects.filter(customer_id=transfer.customer_id, day=transfer.business_date).update(
         used=F("used") - transfer.amount
     )
-    transfer.reversal_entry = entry_reverse(
-        entry=transfer.entry, kind="transfer_reversal", memo=gettext("Transfer returned")
-    )
+    locked = accounts_lock(ids=[transfer.from_account_id])
+    source = locked[transfer.from_account_id]
+    memo = gettext("Transfer returned")
+    if source.status == Account.Status.CLOSED:
+        held = gettext("The source account was closed; the money is held in suspense.")
+        lines = []
+        for posting in transfer.entry.postings.select_related("ledger_account"):
+            if posting.account_id == source.pk:
+                lines.append(Line(amount=-posting.amount, ledger="suspense", memo=held[:100]))
+            else:
+                lines.append(
+                    Line(
+                        amount=-posting.amount,
+                        account=posting.account,
+                        ledger=posting.ledger_account.code if posting.ledger_account else None,
+                        counterparty=posting.counterparty,
+                        memo=memo,
+                    )
+                )
+        transfer.reversal_entry = entry_post(
+            kind="transfer_reversal",
+            lines=lines,
+            memo=held,
+            reference=str(transfer.public_id),
+            reverses=transfer.entry,
+        )
+        reason = f"{reason} {held}".strip()
+        audit_record(
+            event="transfer_returned_to_suspense",
+            actor=None,
+            subject=f"transfer:{transfer.public_id}",
+            detail={"amount": transfer.total, "code": code, "account": source.number},
+        )
+    else:
+        transfer.reversal_entry = entry_reverse(
+            entry=transfer.entry, kind="transfer_reversal", memo=memo
+        )
     transfer.status = Transfer.Status.FAILED
     transfer.failure_code = code
     transfer.failure_reason = reason[:200]
@@ -875,9 +915,21 @@ def settlement_sweep(*, now: datetime | None = None) -> dict[str, int]:
             executed_at__lte=now - policy.TRANSFER_SETTLEMENT_TIMEOUT,
         ).values_list("pk", flat=True)
     )
-    settled = sum(
-        transfer_settle(transfer_id=pk, now=now).status != Transfer.Status.SETTLING for pk in stuck
-    )
+    settled = failed = 0
+    for pk in stuck:
+        # One transfer that cannot be settled never blocks the others: it is recorded
+        # (audit and error log) and tried again on the next run.
+        try:
+            settled += transfer_settle(transfer_id=pk, now=now).status != Transfer.Status.SETTLING
+        except Exception as exc:  # any error of one row is recorded, not raised
+            failed += 1
+            logger.exception("settlement of transfer %s failed", pk)
+            audit_record(
+                event="transfer_settlement_error",
+                actor=None,
+                subject=f"transfer:{pk}",
+                detail={"error": type(exc).__name__, "message": str(exc)[:200]},
+            )
     expired = Transfer.objects.filter(
         status=Transfer.Status.PREPARED, created_at__lt=now - policy.TRANSFER_PREPARED_TTL
     ).update(
@@ -886,4 +938,4 @@ def settlement_sweep(*, now: datetime | None = None) -> dict[str, int]:
         failure_reason=str(TransferExpired.title)[:200],
         finished_at=now,
     )
-    return {"settled": settled, "expired": expired}
+    return {"settled": settled, "expired": expired, "errors": failed}

@@ -145,15 +145,19 @@ def test_a_silent_clearing_house_times_out_and_is_reversed_by_the_sweep(sender):
         done = confirm(sender, prepare(sender, "3333012345678", 40_000, bank="090"))
         assert transfer_settle(transfer_id=done.pk).status == Transfer.Status.SETTLING
     just_before = start + policy.TRANSFER_SETTLEMENT_TIMEOUT - timedelta(seconds=1)
-    assert settlement_sweep(now=just_before) == {"settled": 0, "expired": 0}
+    assert settlement_sweep(now=just_before) == {"settled": 0, "expired": 0, "errors": 0}
     assert balance(sender.account) == 959_500
     after = start + policy.TRANSFER_SETTLEMENT_TIMEOUT
-    assert settlement_sweep(now=after) == {"settled": 1, "expired": 0}
+    assert settlement_sweep(now=after) == {"settled": 1, "expired": 0, "errors": 0}
     done.refresh_from_db()
     assert (done.status, done.failure_code) == ("failed", "settlement_timeout")
     assert done.settlement_attempts == 2
     assert balance(sender.account) == 1_000_000
-    assert settlement_sweep(now=after + timedelta(minutes=5)) == {"settled": 0, "expired": 0}
+    assert settlement_sweep(now=after + timedelta(minutes=5)) == {
+        "settled": 0,
+        "expired": 0,
+        "errors": 0,
+    }
     assert JournalEntry.objects.filter(kind="transfer_reversal").count() == 1
 
 

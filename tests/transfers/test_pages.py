@@ -233,7 +233,7 @@ def test_rejected_and_timed_out_transfers_show_failed_with_the_reason(client, ho
         settling = client.get(f"/transfers/{timed_out.public_id}/").content.decode()
         assert "status-settling" in settling and "타행 결제 처리 중" in settling
     with time_machine.travel(start + policy.TRANSFER_SETTLEMENT_TIMEOUT, tick=False):
-        assert settlement_sweep() == {"settled": 1, "expired": 0}
+        assert settlement_sweep() == {"settled": 1, "expired": 0, "errors": 0}
         for transfer, reason in [
             (rejected, "해지된 계좌"),
             (timed_out, "상대 은행이 제한 시간 안에 응답하지 않았습니다."),
