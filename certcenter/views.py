@@ -503,6 +503,7 @@ def dormancy_lift(request):
     )
 
 
+@sensitive_post_parameters("security_answer")
 @never_cache
 @require_POST
 def dormancy_lift_medium(request):
