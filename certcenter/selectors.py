@@ -2,6 +2,7 @@
 like a missing one."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from certcenter.models import Certificate, DesignatedDevice, ForeignCertificate
 
@@ -15,8 +16,11 @@ def certificates_for_customer(*, customer) -> QuerySet[Certificate]:
 
 
 def live_certificates_for_customer(*, customer) -> QuerySet[Certificate]:
+    """Valid or suspended and not yet expired (an expired one keeps its status but is
+    neither reissued, renewed nor used: only a new issuance replaces it)."""
     return certificates_for_customer(customer=customer).filter(
-        status__in=[Certificate.Status.VALID, Certificate.Status.HELD]
+        status__in=[Certificate.Status.VALID, Certificate.Status.HELD],
+        not_after__gt=timezone.now(),
     )
 
 

@@ -357,3 +357,14 @@ def test_a_suspended_certificate_is_not_reissued(holder):
             idempotency_key="r-after",
         )
     assert (new.status, new.replaces, new.not_after) == ("valid", old, old.not_after)
+
+
+def test_an_expired_certificate_is_not_offered_as_live(holder):
+    from certcenter.selectors import live_certificates_for_customer
+
+    customer, _account, _codes = holder
+    with time_machine.travel(ISSUED, tick=False):
+        certificate = _issue(holder)
+        assert list(live_certificates_for_customer(customer=customer)) == [certificate]
+    with time_machine.travel(datetime(2027, 3, 9, 15, 0, tzinfo=UTC), tick=False):
+        assert list(live_certificates_for_customer(customer=customer)) == []
