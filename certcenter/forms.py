@@ -40,8 +40,15 @@ class IssueForm(IdentityFields):
     csr = forms.CharField(widget=forms.HiddenInput)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, live=(), **kwargs):
+    def __init__(self, *args, live=(), business: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not business:
+            # The corporate certificate is for business customers only (the service refuses).
+            self.fields["cert_type"].choices = [
+                choice
+                for choice in Certificate.Type.choices
+                if choice[0] != Certificate.Type.GENERAL_CORPORATE
+            ]
         self.fields["replaces"].choices = [("", _("No: issue a new certificate"))] + [
             (c.serial, f"{c.get_cert_type_display()} · {c.serial[:12]}") for c in live
         ]

@@ -25,6 +25,7 @@ from certcenter.selectors import (
     foreign_certificates_for_customer,
     live_certificates_for_customer,
 )
+from enrollment.models import Customer
 from postbank import policy
 from postbank.errors import NotFound, PostbankError
 
@@ -112,6 +113,7 @@ def issue(request, customer):
         request.POST or None,
         accounts=accounts,
         live=live,
+        business=customer.customer_type == Customer.Type.SOLE_PROPRIETOR,
         initial={
             "idempotency_key": uuid.uuid4().hex,
             "medium": request.GET.get("medium", "pc"),

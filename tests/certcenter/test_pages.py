@@ -100,3 +100,23 @@ def test_secret_form_fields_are_hidden_from_error_reports(logged_in, bank_ca, na
     for field in secrets:
         assert cleansed[field] == "********************"
     assert cleansed["serial"] == "ab"
+
+
+@pytest.mark.parametrize(
+    ("customer_type", "offered"), [("individual", False), ("sole_proprietor", True)]
+)
+def test_corporate_certificate_offered_to_business_customers_only(
+    logged_in, bank_ca, customer, customer_type, offered
+):
+    from tests.accounts.factories import AccountFactory
+    from tests.enrollment.media import card_for
+
+    AccountFactory(owner=customer, balance=0)
+    card_for(customer)
+    customer.customer_type = customer_type
+    customer.save(update_fields=["customer_type"])
+    page = logged_in.get(reverse("certcenter:issue"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="general_personal"' in html
+    assert ('value="general_corporate"' in html) is offered
