@@ -41,6 +41,7 @@ from transfers.services import (
     transfer_prepare,
 )
 
+SEARCH_MAX_PAGE = 10_000  # far beyond a year of results; bounds the OFFSET (choice)
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a `code`.")
 
 
@@ -358,7 +359,9 @@ class TransferSearchApi(APIView):
         date_to = serializers.DateField(required=False)
         status = serializers.ChoiceField(choices=RESULT_STATUSES, required=False)
         recipient = serializers.CharField(max_length=100, required=False)
-        page = serializers.IntegerField(min_value=1, required=False, default=1)
+        page = serializers.IntegerField(
+            min_value=1, max_value=SEARCH_MAX_PAGE, required=False, default=1
+        )
 
     class TransferSearchOutputSerializer(serializers.Serializer):
         count = serializers.IntegerField()

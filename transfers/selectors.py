@@ -16,6 +16,7 @@ from transfers.services import KST, TransferNotFound, kst_today
 # What the customer searches: transfers that were confirmed (prepared and expired
 # inquiries never moved money and are not results).
 RESULT_STATUSES = [Transfer.Status.SETTLING, Transfer.Status.COMPLETED, Transfer.Status.FAILED]
+SEARCH_YEARS_BACK = 10  # search dates start at most this many years before this year (choice)
 
 
 def transfer_get_for_customer(*, customer: Customer, public_id) -> Transfer:
@@ -51,8 +52,18 @@ def transfer_search_clean(
     status: str = "",
     recipient: str = "",
 ) -> TransferSearch:
-    """Defaults to the last month (KST); the period is at most one year, both ends in."""
+    """Defaults to the last month (KST); the period is at most one year, both ends in,
+    within SEARCH_YEARS_BACK years before this year and the end of next year."""
     today = kst_today()
+    earliest, latest = date(today.year - SEARCH_YEARS_BACK, 1, 1), date(today.year + 1, 12, 31)
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and not earliest <= value <= latest:
+            raise InvalidInput(
+                _("Search dates must be between %(earliest)s and %(latest)s.")
+                % {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+                code="invalid_period",
+                field=name,
+            )
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=30)
     if date_from > date_to:
