@@ -222,6 +222,7 @@ def test_confirm_page_asks_for_the_sms_code_and_sends_it(rich, receiver):
     page = client.get(reverse("transfers:confirm", args=[transfer.public_id]))
     html = page.content.decode()
     assert 'data-testid="sms-code"' in html and 'data-testid="sms-send"' in html
+    assert "SMS 인증번호 받기" in html and "하루 300만 원을 넘는 이체에는" in html
     before = Notification.objects.filter(customer=rich.customer).count()
     sent = client.post(reverse("transfers:sms-code", args=[transfer.public_id]))
     assert sent.status_code == 302

@@ -44,7 +44,7 @@ def test_rejected_transfer_from_a_closed_account_is_held_in_suspense(sender):
     failed = transfer_settle(transfer_id=done.pk)
     assert (failed.status, failed.failure_code) == ("failed", "rejected_by_bank")
     assert failed.failure_reason == (
-        "수취인 계좌 오류 The source account was closed; the money is held in suspense."
+        "수취인 계좌 오류 출금 계좌가 해지되어 금액을 가수금(별단)으로 보관합니다."
     )
     account = Account.objects.get(pk=sender.account.pk)
     assert (account.status, account.balance) == ("closed", 0)
@@ -83,7 +83,7 @@ def test_sweep_times_out_a_transfer_from_a_closed_account_into_suspense(sender):
     assert settlement_sweep(now=after) == {"settled": 1, "expired": 0, "errors": 0}
     done.refresh_from_db()
     assert (done.status, done.failure_code) == ("failed", "settlement_timeout")
-    assert "suspense" in done.failure_reason
+    assert done.failure_reason.endswith("출금 계좌가 해지되어 금액을 가수금(별단)으로 보관합니다.")
     assert (ledger("interbank_clearing"), ledger("suspense")) == (0, 1_000_000)
     assert balance(sender.account) == 0
 
