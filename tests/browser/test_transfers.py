@@ -4,6 +4,7 @@ password, the security card and the joint-certificate signature made in the brow
 pages at phone width."""
 
 import base64
+import re
 from urllib.parse import parse_qs
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account, JournalEntry
 from certcenter import client as device
+from enrollment.models import Notification
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.factories import DEFAULT_PASSWORD
 from tests.transfers.conftest import card_holder
@@ -157,3 +159,42 @@ def test_transfer_pages_at_phone_width(live_server, phone_context, holder):
     phone.goto(f"{live_server.url}/transfers/results/")
     expect(phone.locator("[data-testid=result-row]")).to_have_count(1)
     assert _fits_phone_width(phone)
+
+
+def test_above_three_million_a_day_asks_for_the_sms_code_at_phone_width(
+    live_server, phone_context, holder
+):
+    """Fraud prevention: 4,000,000 won from a device that is not designated is refused
+    until the SMS code sent to the customer's phone is entered; nothing moves before."""
+    Account.objects.filter(pk=holder.account.pk).update(balance=5_000_000)
+    receiver = AccountFactory(owner=card_holder(name="최고액").customer, balance=0)
+    phone = phone_context.new_page()
+    _login(phone, live_server, holder, "/transfers/")
+    _store_certificate(phone, holder)
+    _enter(phone, receiver, "4,000,000")
+    expect(phone.locator("[data-testid=sms-send-form]")).to_contain_text("300만 원")
+    assert _fits_phone_width(phone)
+
+    phone.fill("#id_account_password", ACCOUNT_PASSWORD)
+    phone.fill("#id_security_answer", _card_answer(phone, holder))
+    phone.fill("[data-testid=cert-password]", CERT_PASSWORD)
+    phone.click("[data-testid=confirm]")
+    error = phone.locator("[data-testid=confirm-error]")
+    expect(error).to_have_attribute("data-code", "extra_verification_required", timeout=20_000)
+    expect(error).to_contain_text("SMS 인증번호")
+    assert Transfer.objects.get().status == Transfer.Status.PREPARED
+    assert Account.objects.get(pk=receiver.pk).balance == 0
+
+    phone.click("[data-testid=sms-send]")
+    expect(phone.locator(".message")).to_contain_text("인증번호를 보냈습니다")
+    text = Notification.objects.filter(customer=holder.customer).latest("pk").text
+    code = re.search(r"\b(\d{6})\b", text).group(1)
+    phone.fill("#id_account_password", ACCOUNT_PASSWORD)
+    phone.fill("#id_security_answer", _card_answer(phone, holder))
+    phone.fill("#id_sms_code", code)
+    phone.fill("[data-testid=cert-password]", CERT_PASSWORD)
+    phone.click("[data-testid=confirm]")
+    expect(phone.locator("[data-testid=status]")).to_have_text("완료", timeout=20_000)
+    assert _fits_phone_width(phone)
+    assert Account.objects.get(pk=receiver.pk).balance == 4_000_000
+    assert Account.objects.get(pk=holder.account.pk).balance == 1_000_000
