@@ -804,13 +804,8 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
                                answer=security_answer, channel=channel)
         account_password_verify(customer=customer, account=remittance.from_account,
                                 password=account_password, channel=channel, ip=ip)
-        try:
-            confirmed = _confirm_locked(remittance_id=remittance.pk, signed_order=order,
-                                        signature=bytes(signature), signer=signer, now=now)
-        except Refused as exc:
-            _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
-                          reason=str(exc.message))
-            raise
+        confirmed = remittance_post(remittance=remittance, signed_order=order,
+                                    signature=bytes(signature), signer=signer, now=now)
     finally:
         cache.delete(lock)
     # enrollment's contract: every transaction moves the dormancy clock.
@@ -881,8 +876,22 @@ def confirm_lines(remittance: Remittance, source: Account) -> list[Line]:
     return lines
 
 
-def _confirm_locked(*, remittance_id: int, signed_order: bytes, signature: bytes, signer: str,
-                    now: datetime | None) -> Remittance:
+def remittance_post(*, remittance: Remittance, signed_order: bytes, signature: bytes,
+                    signer: str, now: datetime | None = None) -> Remittance:
+    """Moves the money of a quoted remittance whose signature and secrets were checked (by
+    remittance_confirm): the annual limit and the funds under the row locks. A refusal there
+    marks the remittance failed with its reason and is raised."""
+    try:
+        return _post_locked(remittance_id=remittance.pk, signed_order=signed_order,
+                            signature=signature, signer=signer, now=now)
+    except Refused as exc:
+        _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
+                      reason=str(exc.message))
+        raise
+
+
+def _post_locked(*, remittance_id: int, signed_order: bytes, signature: bytes, signer: str,
+                 now: datetime | None) -> Remittance:
     now = now or timezone.now()
     with transaction.atomic():
         remittance = (Remittance.objects.select_for_update(of=("self",))

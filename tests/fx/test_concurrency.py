@@ -1,5 +1,7 @@
-"""The annual USD 100,000 limit under two remittances confirmed at the same moment (real
-threads, PostgreSQL row locks)."""
+"""The annual USD 100,000 limit under two remittances posted at the same moment (real
+threads, PostgreSQL row locks). The race is run on remittance_post, the locked step after
+the secrets: one customer's security card has one open challenge at a time, so two full
+confirmations of one customer cannot be answered at the same instant."""
 
 import threading
 
@@ -9,10 +11,9 @@ from django.db import connection
 
 from accounts.reconciliation import reconciliation_run
 from fx.models import AnnualUsage, Remittance
-from fx.services import remittance_confirm, remittance_quote
+from fx.services import remittance_order_bytes, remittance_post, remittance_quote
 from postbank import policy
 from postbank.errors import PostbankError
-from tests.accounts.factories import ACCOUNT_PASSWORD
 from tests.fx.conftest import REMIT_AT, SEPA, signed
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
@@ -28,19 +29,18 @@ def test_two_concurrent_remittances_cannot_pass_the_annual_limit_together(sender
                                    amount=amount, sender_name="KIM HAEOE", charges="SHA",
                                    idempotency_key=f"race-key-{n}", **SEPA)
                   for n, amount in enumerate(["35000.00", "35000.01"])]
-        answers = [sender.answer() for _ in quotes]
         signatures = [signed(sender, q) for q in quotes]
+        serial = sender.customer.certificates.get().serial
         barrier = threading.Barrier(2)
         outcomes: dict[int, object] = {}
 
         def run(index: int) -> None:
             try:
                 barrier.wait(timeout=10)
-                challenge_id, answer = answers[index]
-                outcomes[index] = remittance_confirm(
-                    customer=sender.customer, remittance=quotes[index],
-                    account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
-                    security_answer=answer, signature=signatures[index])
+                outcomes[index] = remittance_post(
+                    remittance=quotes[index], signed_order=remittance_order_bytes(
+                        remittance=quotes[index]),
+                    signature=signatures[index], signer=serial)
             except PostbankError as exc:
                 outcomes[index] = exc
             finally:
