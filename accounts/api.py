@@ -14,14 +14,12 @@ from accounts.selectors import (
     accounts_for_customer,
     history_query_parse,
 )
+from enrollment.selectors import customer_of_request
 from enrollment.services import customer_ensure_active
-from postbank.errors import NotFound
 
 
 def _customer(request):
-    customer = getattr(request.user, "customer", None)
-    if customer is None:
-        raise NotFound()
+    customer = customer_of_request(request)
     customer_ensure_active(customer=customer)
     return customer
 

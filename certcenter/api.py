@@ -6,7 +6,6 @@ import binascii
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 from certcenter import copy as copy_ops
 from certcenter import devices, foreign, services
 from certcenter.selectors import certificates_for_customer
+from enrollment.selectors import customer_of_request
 from postbank.errors import InvalidInput
 
 
@@ -30,13 +30,6 @@ class Base64Field(serializers.CharField):
             return base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise serializers.ValidationError("not base64") from None
-
-
-def _customer(request):
-    user = request.user
-    if not getattr(user, "is_customer", False):
-        raise DrfNotFound()
-    return user.customer
 
 
 class CertificateOut(serializers.Serializer):
@@ -80,7 +73,7 @@ class IdentityIn(serializers.Serializer):
 class CertificateListApi(APIView):
     @extend_schema(responses=CertificateOut(many=True), operation_id="certificates_list")
     def get(self, request):
-        rows = certificates_for_customer(customer=_customer(request))[:50]
+        rows = certificates_for_customer(customer=customer_of_request(request))[:50]
         return Response(CertificateOut(rows, many=True).data)
 
 
@@ -99,7 +92,7 @@ class CertificateIssueApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         certificate = services.certificate_issue(
-            customer=_customer(request),
+            customer=customer_of_request(request),
             csr=d["csr"],
             cert_type=d["cert_type"],
             proof=data.proof(),
@@ -120,7 +113,7 @@ class CertificateReissueApi(APIView):
 
     @extend_schema(request=CertificateReissueIn, responses={201: CertificateOut})
     def post(self, request, serial: str):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         data = self.CertificateReissueIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
@@ -154,7 +147,7 @@ class CertificateRenewApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         certificate = services.certificate_renew(
-            customer=_customer(request),
+            customer=customer_of_request(request),
             serial=serial,
             csr=d["csr"],
             account_number=d["account_number"],
@@ -174,7 +167,9 @@ class CertificateDiscardApi(APIView):
         data = self.CertificateDiscardIn(data=request.data)
         data.is_valid(raise_exception=True)
         certificate = services.certificate_revoke(
-            customer=_customer(request), serial=serial, reason=data.validated_data["reason"]
+            customer=customer_of_request(request),
+            serial=serial,
+            reason=data.validated_data["reason"],
         )
         return Response(CertificateOut(certificate).data)
 
@@ -182,14 +177,18 @@ class CertificateDiscardApi(APIView):
 class CertificateHoldApi(APIView):
     @extend_schema(request=None, responses=CertificateOut)
     def post(self, request, serial: str):
-        certificate = services.certificate_hold(customer=_customer(request), serial=serial)
+        certificate = services.certificate_hold(
+            customer=customer_of_request(request), serial=serial
+        )
         return Response(CertificateOut(certificate).data)
 
 
 class CertificateRestoreApi(APIView):
     @extend_schema(request=None, responses=CertificateOut)
     def post(self, request, serial: str):
-        certificate = services.certificate_restore(customer=_customer(request), serial=serial)
+        certificate = services.certificate_restore(
+            customer=customer_of_request(request), serial=serial
+        )
         return Response(CertificateOut(certificate).data)
 
 
@@ -363,7 +362,7 @@ class CopyStartApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         session, code = copy_ops.copy_start(
-            customer=_customer(request),
+            customer=customer_of_request(request),
             direction=d["direction"],
             encrypted_key=d.get("encrypted_key"),
             certificate_der=d.get("certificate"),
@@ -388,7 +387,7 @@ class CopySessionApi(APIView):
 
     @extend_schema(responses=CopySessionOut)
     def get(self, request, session_id: int):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         status = copy_ops.copy_session_status(customer=customer, session_id=session_id)
         if status != "sent":
             return Response({"status": status})
@@ -416,7 +415,7 @@ class CopySendApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         copy_ops.copy_send(
-            customer=_customer(request),
+            customer=customer_of_request(request),
             code=d["code"],
             encrypted_key=d["encrypted_key"],
             certificate_der=d["certificate"],
@@ -439,7 +438,7 @@ class CopyReceiveApi(APIView):
         data = self.CopyReceiveIn(data=request.data)
         data.is_valid(raise_exception=True)
         key, cert = copy_ops.copy_receive_on_pc(
-            customer=_customer(request), code=data.validated_data["code"]
+            customer=customer_of_request(request), code=data.validated_data["code"]
         )
         return Response(
             {
@@ -454,7 +453,7 @@ class ForeignChallengeApi(APIView):
 
     @extend_schema(request=None, responses={201: ChallengeOut})
     def post(self, request):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         challenge = services.login_challenge_issue(
             purpose=foreign.FOREIGN_PURPOSE, customer=customer
         )
@@ -487,7 +486,7 @@ class ForeignRegisterApi(APIView):
 
     @extend_schema(request=ForeignRegisterIn, responses={201: ForeignRegisterOut})
     def post(self, request):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         data = self.ForeignRegisterIn(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
@@ -524,7 +523,7 @@ class SignatureCheckApi(APIView):
         if not data.validated_data["data"]:
             raise InvalidInput(code="empty_data")
         certificate = services.signature_verify(
-            customer=_customer(request),
+            customer=customer_of_request(request),
             data=data.validated_data["data"],
             signature=data.validated_data["signature"],
         )

@@ -14,7 +14,7 @@ from enrollment.applications import (
 )
 from enrollment.models import ApiToken, Application
 from enrollment.security import SecurityChallenge, medium_report_lost, security_challenge_issue
-from enrollment.selectors import security_overview
+from enrollment.selectors import customer_of_request, security_overview
 from enrollment.services import (
     api_token_issue,
     api_token_revoke,
@@ -23,7 +23,6 @@ from enrollment.services import (
     customer_login,
 )
 from postbank import policy
-from postbank.errors import NotFound
 
 REGISTRATION_SALT = "enrollment.registration"
 
@@ -91,13 +90,6 @@ class MeApi(APIView):
         customer = getattr(request.user, "customer", None)
         return Response({"user_id": request.user.username,
                          "name": customer.name if customer else request.user.get_full_name()})
-
-
-def _customer_of(request):
-    customer = getattr(request.user, "customer", None)
-    if customer is None:
-        raise NotFound()
-    return customer
 
 
 class RegistrationIdentifyApi(APIView):
@@ -189,7 +181,7 @@ class SecurityCenterApi(APIView):
 
     @extend_schema(responses=SecurityCenterOutputSerializer)
     def get(self, request):
-        overview = security_overview(customer=_customer_of(request))
+        overview = security_overview(customer=customer_of_request(request))
         body = dataclasses.asdict(overview)
         body["media"] = [self.SecurityMediumOutputSerializer(m).data for m in overview.media]
         return Response(body)
@@ -209,7 +201,7 @@ class LossReportApi(APIView):
     def post(self, request):
         data = self.LossReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = _customer_of(request)
+        customer = customer_of_request(request)
         medium_report_lost(customer=customer, medium=data.validated_data["medium"],
                            channel="api")
         return Response({"medium": data.validated_data["medium"], "status": "lost"},
@@ -231,7 +223,7 @@ class OwnLimitsApi(APIView):
     def put(self, request):
         data = self.OwnLimitsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = _customer_of(request)
+        customer = customer_of_request(request)
         customer_limits_lower(customer=customer, channel="api", actor=request.user,
                               **data.validated_data)
         per_transfer, per_day = customer_limits(customer=customer)

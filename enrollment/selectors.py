@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.http import Http404
+
 from enrollment.models import Customer, MediumStatus
 from enrollment.services import customer_limits
 
@@ -41,3 +43,12 @@ def security_overview(*, customer: Customer) -> SecurityOverview:
                             own_per_day=customer.own_limit_per_day,
                             minor_limited=customer.minor_limited,
                             suspension=customer.suspension, media=media)
+
+
+def customer_of_request(request) -> Customer:
+    """The logged-in customer of a page or API request; staff and visitors get the same 404
+    as a missing object (the API answers it as a not_found problem)."""
+    customer = getattr(request.user, "customer", None)
+    if customer is None:
+        raise Http404
+    return customer

@@ -9,7 +9,6 @@ password and the security medium answer moves the money once (the same steps as 
 
 import base64
 
-from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -21,6 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from enrollment.selectors import customer_of_request
 from fx.models import Currency, EurogiroPartner, Remittance
 from fx.selectors import (
     RESULT_STATUSES,
@@ -52,13 +52,6 @@ PAGE_SIZE = 20
 # an out-of-range database value).
 PAGE_MAX = 10_000
 ROUND_MAX = 999
-
-
-def _customer(request):
-    customer = getattr(request.user, "customer", None)
-    if customer is None:
-        raise Http404
-    return customer
 
 
 class FxRateSerializer(serializers.Serializer):
@@ -303,7 +296,7 @@ class FxQuoteApi(APIView):
         data = FxQuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        customer = _customer(request)
+        customer = customer_of_request(request)
         replay = Remittance.objects.filter(customer=customer, idempotency_key=key).exists()
         remittance = remittance_quote(
             customer=customer, kind=values["kind"], from_number=values["from_account"],
@@ -346,7 +339,7 @@ class FxSearchApi(APIView):
         search = remittance_search_clean(date_from=data.get("date_from"),
                                          date_to=data.get("date_to"),
                                          status=data.get("status", ""))
-        found = remittances_search(customer=_customer(request), kind=data["kind"],
+        found = remittances_search(customer=customer_of_request(request), kind=data["kind"],
                                    search=search).prefetch_related("events")
         start = (data["page"] - 1) * PAGE_SIZE
         return Response({"count": found.count(), "page": data["page"],
@@ -360,7 +353,7 @@ class FxDetailApi(APIView):
     @extend_schema(responses={200: FxRemittanceSerializer, 404: PROBLEM},
                    operation_id="fx_remittance_detail")
     def get(self, request, public_id):
-        remittance = remittance_get_for_customer(customer=_customer(request),
+        remittance = remittance_get_for_customer(customer=customer_of_request(request),
                                                  public_id=public_id)
         return Response(FxRemittanceSerializer(remittance).data)
 
@@ -376,7 +369,7 @@ class FxMessageApi(APIView):
     @extend_schema(responses={200: FxMessageOutputSerializer, 404: PROBLEM},
                    operation_id="fx_remittance_message")
     def get(self, request, public_id):
-        remittance = remittance_get_for_customer(customer=_customer(request),
+        remittance = remittance_get_for_customer(customer=customer_of_request(request),
                                                  public_id=public_id)
         if not remittance.message_enc:
             raise NotFound(code="message_not_sent")
@@ -401,7 +394,7 @@ class FxChallengeApi(APIView):
     def post(self, request, public_id):
         from enrollment.security import security_challenge_issue
 
-        customer = _customer(request)
+        customer = customer_of_request(request)
         remittance_get_for_customer(customer=customer, public_id=public_id)
         challenge = security_challenge_issue(customer=customer)
         return Response({"kind": challenge.kind, "challenge_id": challenge.id,
@@ -433,7 +426,7 @@ class FxConfirmApi(APIView):
                               404: PROBLEM, 409: PROBLEM},
                    operation_id="fx_remittance_confirm")
     def post(self, request, public_id):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         remittance = remittance_get_for_customer(customer=customer, public_id=public_id)
         data = self.FxConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -11,10 +11,9 @@ from enrollment.models import Customer
 from fx.models import Currency, Rate, RateNotice, Remittance
 from fx.services import KST, RemittanceNotFound, kst_date
 from postbank.errors import InvalidInput, NotFound
+from postbank.periods import search_period_clean
 
 SEARCH_MAX_DAYS = 366
-# Searches reach back this many calendar years (KST) and at most to the end of next year.
-SEARCH_YEARS_BACK = 10
 # Searches list remittances that moved money (quotes that were never confirmed are not
 # results).
 RESULT_STATUSES = [Remittance.Status.RECEIVED, Remittance.Status.SENT,
@@ -53,23 +52,10 @@ class RemittanceSearch:
 def remittance_search_clean(*, date_from: date | None = None, date_to: date | None = None,
                             status: str = "") -> RemittanceSearch:
     """Defaults to the last 3 months (KST); at most one year, both ends included, within
-    SEARCH_YEARS_BACK years before this year and the end of next year."""
-    today = kst_date()
-    earliest, latest = date(today.year - SEARCH_YEARS_BACK, 1, 1), date(today.year + 1, 12, 31)
-    for name, value in (("date_from", date_from), ("date_to", date_to)):
-        if value is not None and not earliest <= value <= latest:
-            raise InvalidInput(_("Search dates must be between %(earliest)s and %(latest)s.")
-                               % {"earliest": earliest.isoformat(),
-                                  "latest": latest.isoformat()},
-                               code="invalid_period", field=name)
-    date_to = date_to or today
-    date_from = date_from or date_to - timedelta(days=90)
-    if date_from > date_to:
-        raise InvalidInput(_("The start date is after the end date."), code="invalid_period",
-                           field="date_from")
-    if (date_to - date_from).days + 1 > SEARCH_MAX_DAYS:
-        raise InvalidInput(_("A search covers at most one year."), code="invalid_period",
-                           field="date_from")
+    policy.SEARCH_YEARS_BACK years before this year and the end of next year."""
+    date_from, date_to = search_period_clean(date_from=date_from, date_to=date_to,
+                                             today=kst_date(), default_days=90,
+                                             max_days=SEARCH_MAX_DAYS)
     status = (status or "").strip()
     if status and status not in RESULT_STATUSES:
         raise InvalidInput(_("Unknown status."), code="invalid_status", field="status")

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.selectors import accounts_for_customer
+from enrollment.selectors import customer_of_request
 from fx.charts import rate_history_svg
 from fx.forms import ConfirmForm, ConverterForm, EurogiroForm, NoticeForm, SearchForm, SwiftForm
 from fx.models import Currency, EurogiroPartner, Remittance
@@ -42,16 +43,10 @@ from transfers.services import signature_decode
 SEARCH_PAGE_SIZE = 20
 
 
-def _customer(request):
-    customer = getattr(request.user, "customer", None)
-    if customer is None:
-        raise Http404
-    return customer
-
-
 def _remittance(request, public_id) -> Remittance:
     try:
-        return remittance_get_for_customer(customer=_customer(request), public_id=public_id)
+        return remittance_get_for_customer(customer=customer_of_request(request),
+                                           public_id=public_id)
     except NotFound as exc:
         raise Http404 from exc
 
@@ -101,7 +96,7 @@ def rates(request):
 
 
 def _new(request, *, kind: str):
-    customer = _customer(request)
+    customer = customer_of_request(request)
     accounts = list(accounts_for_customer(customer=customer))
     currencies = list(Currency.objects.filter(active=True))
     partners = list(EurogiroPartner.objects.filter(active=True).select_related("currency"))
@@ -179,7 +174,7 @@ def _has_usable_certificate(customer) -> bool:
 @login_required
 @never_cache
 def confirm(request, public_id):
-    customer = _customer(request)
+    customer = customer_of_request(request)
     remittance = _remittance(request, public_id)
     if remittance.status != Remittance.Status.QUOTED:
         return redirect("fx:detail", public_id=remittance.public_id)
@@ -247,7 +242,7 @@ def message(request, public_id):
 
 
 def _results(request, *, kind: str):
-    customer = _customer(request)
+    customer = customer_of_request(request)
     form = SearchForm(request.GET or None)
     page, error = None, ""
     if form.is_valid() or not request.GET:

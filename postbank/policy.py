@@ -54,6 +54,7 @@ TRANSFER_MEMO_MAX = 20  # characters of a memo shown on either statement
 TRANSFER_PREPARED_TTL = timedelta(minutes=10)  # a recipient inquiry stays good this long
 TRANSFER_SETTLEMENT_TIMEOUT = timedelta(minutes=2)  # clearing house silent: reversed (choice)
 TRANSFER_SEARCH_MAX_DAYS = 366
+SEARCH_YEARS_BACK = 10  # result searches start at most this many years before this year (choice)
 TRANSFER_PAGE_SIZE = 20
 
 # Joint certificates

@@ -9,7 +9,6 @@ executes it once. POST /transfers/{id}/challenge/ gives a new challenge for a re
 
 import base64
 
-from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from enrollment.security import security_challenge_issue
+from enrollment.selectors import customer_of_request
 from postbank import policy
 from postbank.audit import channel_of, client_ip
 from postbank.errors import InvalidInput, Refused
@@ -50,13 +50,6 @@ def device_token_of(request) -> str | None:
     from certcenter.devices import DEVICE_COOKIE
 
     return request.COOKIES.get(DEVICE_COOKIE)
-
-
-def _customer(request):
-    customer = getattr(request.user, "customer", None)
-    if customer is None:
-        raise Http404
-    return customer
 
 
 class TransferOutputSerializer(serializers.Serializer):
@@ -169,7 +162,7 @@ class RecipientInquiryApi(APIView):
         data = self.RecipientInquiryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         recipient = recipient_inquiry(
-            customer=_customer(request),
+            customer=customer_of_request(request),
             from_number=data.validated_data["from_account"],
             bank_code=data.validated_data["bank_code"],
             account_number=data.validated_data["account_number"],
@@ -218,7 +211,7 @@ class TransferPrepareApi(APIView):
             )
         data = TransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = _customer(request)
+        customer = customer_of_request(request)
         transfer = transfer_prepare(
             customer=customer,
             idempotency_key=key,
@@ -259,7 +252,7 @@ class TransferChallengeApi(APIView):
         operation_id="transfers_challenge",
     )
     def post(self, request, public_id):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         transfer_get_for_customer(customer=customer, public_id=public_id)
         return Response(_challenge_data(security_challenge_issue(customer=customer)))
 
@@ -274,7 +267,7 @@ class TransferSmsCodeApi(APIView):
         operation_id="transfers_sms_code",
     )
     def post(self, request, public_id):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
         extra_verification_sms_send(customer=customer, transfer=transfer)
         return Response(status=204)
@@ -325,7 +318,7 @@ class TransferConfirmApi(APIView):
         operation_id="transfers_confirm",
     )
     def post(self, request, public_id):
-        customer = _customer(request)
+        customer = customer_of_request(request)
         transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
         data = self.TransferConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -383,7 +376,7 @@ class TransferSearchApi(APIView):
             status=data.get("status", ""),
             recipient=data.get("recipient", ""),
         )
-        transfers = transfers_search(customer=_customer(request), search=search)
+        transfers = transfers_search(customer=customer_of_request(request), search=search)
         size = policy.TRANSFER_PAGE_SIZE
         start = (data["page"] - 1) * size
         return Response(
@@ -402,5 +395,7 @@ class TransferDetailApi(APIView):
         responses={200: TransferOutputSerializer, 404: PROBLEM}, operation_id="transfers_detail"
     )
     def get(self, request, public_id):
-        transfer = transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+        transfer = transfer_get_for_customer(
+            customer=customer_of_request(request), public_id=public_id
+        )
         return Response(TransferOutputSerializer(transfer).data)

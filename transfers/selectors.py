@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import Customer
 from postbank import policy
 from postbank.errors import InvalidInput
+from postbank.periods import search_period_clean
 from transfers.models import Transfer
 from transfers.services import KST, TransferNotFound, kst_today
 
 # What the customer searches: transfers that were confirmed (prepared and expired
 # inquiries never moved money and are not results).
 RESULT_STATUSES = [Transfer.Status.SETTLING, Transfer.Status.COMPLETED, Transfer.Status.FAILED]
-SEARCH_YEARS_BACK = 10  # search dates start at most this many years before this year (choice)
 
 
 def transfer_get_for_customer(*, customer: Customer, public_id) -> Transfer:
@@ -54,26 +54,10 @@ def transfer_search_clean(
 ) -> TransferSearch:
     """Defaults to the last month (KST); the period is at most one year, both ends in,
     within SEARCH_YEARS_BACK years before this year and the end of next year."""
-    today = kst_today()
-    earliest, latest = date(today.year - SEARCH_YEARS_BACK, 1, 1), date(today.year + 1, 12, 31)
-    for name, value in (("date_from", date_from), ("date_to", date_to)):
-        if value is not None and not earliest <= value <= latest:
-            raise InvalidInput(
-                _("Search dates must be between %(earliest)s and %(latest)s.")
-                % {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
-                code="invalid_period",
-                field=name,
-            )
-    date_to = date_to or today
-    date_from = date_from or date_to - timedelta(days=30)
-    if date_from > date_to:
-        raise InvalidInput(
-            _("The start date is after the end date."), code="invalid_period", field="date_from"
-        )
-    if (date_to - date_from).days + 1 > policy.TRANSFER_SEARCH_MAX_DAYS:
-        raise InvalidInput(
-            _("A search covers at most one year."), code="invalid_period", field="date_from"
-        )
+    date_from, date_to = search_period_clean(
+        date_from=date_from, date_to=date_to, today=kst_today(), default_days=30,
+        max_days=policy.TRANSFER_SEARCH_MAX_DAYS,
+    )
     status = (status or "").strip()
     if status and status not in RESULT_STATUSES:
         raise InvalidInput(_("Unknown status."), code="invalid_status", field="status")

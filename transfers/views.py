@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import accounts_for_customer
+from enrollment.selectors import customer_of_request
 from postbank import policy
 from postbank.audit import client_ip
 from postbank.errors import NotFound, PostbankError
@@ -33,17 +34,10 @@ from transfers.services import (
 )
 
 
-def _customer(request):
-    customer = getattr(request.user, "customer", None)
-    if customer is None:
-        raise Http404
-    return customer
-
-
 def _transfer(request, public_id) -> Transfer:
     """The customer's own transfer; anything else is the same 404 page as a missing one."""
     try:
-        return transfer_get_for_customer(customer=_customer(request), public_id=public_id)
+        return transfer_get_for_customer(customer=customer_of_request(request), public_id=public_id)
     except NotFound:
         raise Http404 from None
 
@@ -58,7 +52,7 @@ def _challenge(customer):
 @login_required
 @never_cache
 def transfer_new(request):
-    customer = _customer(request)
+    customer = customer_of_request(request)
     accounts = list(accounts_for_customer(customer=customer))
     form = TransferForm(
         request.POST or None,
@@ -105,7 +99,7 @@ def transfer_new(request):
 @login_required
 @never_cache
 def transfer_confirm(request, public_id):
-    customer = _customer(request)
+    customer = customer_of_request(request)
     transfer = _transfer(request, public_id)
     if transfer.status != Transfer.Status.PREPARED:
         return redirect("transfers:detail", public_id=transfer.public_id)
@@ -164,7 +158,7 @@ def transfer_confirm(request, public_id):
 @login_required
 def transfer_sms_code(request, public_id):
     """Sends the SMS code a confirmation above the daily threshold needs; back to confirm."""
-    customer = _customer(request)
+    customer = customer_of_request(request)
     transfer = _transfer(request, public_id)
     try:
         extra_verification_sms_send(customer=customer, transfer=transfer)
@@ -195,7 +189,7 @@ def transfer_receipt(request, public_id):
 
 @login_required
 def transfer_results(request):
-    customer = _customer(request)
+    customer = customer_of_request(request)
     form = SearchForm(request.GET or None)
     page = None
     error = ""
