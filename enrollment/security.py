@@ -9,10 +9,10 @@ one ends the run of wrong entries.
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -198,30 +198,56 @@ def security_challenge_issue(
     _ensure_may_answer(customer=customer, purpose=purpose)
     if _active_otp(customer) is not None:
         return SecurityChallenge(kind="otp")
-    card = _active_card(customer)
-    if card is None:
-        raise SecurityMediumUnavailable()
     now = timezone.now()
     with transaction.atomic():
         # The card row serialises concurrent issues, so two cannot both stay open.
-        SecurityCard.objects.select_for_update().filter(pk=card.pk).first()
+        card = (
+            SecurityCard.objects.select_for_update()
+            .filter(customer=customer, status=MediumStatus.ACTIVE)
+            .only("pk")
+            .first()
+        )
+        if card is None:
+            raise SecurityMediumUnavailable()
         # Every challenge left unanswered stays open (also once expired) until the next
         # one replaces it; none open means the last one was answered.
-        unanswered = CardChallenge.objects.filter(card=card, used_at__isnull=True)
-        previous = unanswered.order_by("-created_at").first()
-        if previous is not None:
-            first, second = previous.first_index, previous.second_index
+        closed = _challenges_use(
+            now=now, where="card_id = %s AND used_at IS NULL", params=[card.pk]
+        )
+        if closed:
+            _created, first, second = max(closed)
         else:
             first, second = secrets.SystemRandom().sample(
                 range(1, policy.SECURITY_CARD_CODES + 1), 2
             )
-        unanswered.update(used_at=now)
         challenge = CardChallenge.objects.create(
             card=card, first_index=first, second_index=second, created_at=now
         )
     return SecurityChallenge(
         kind="security_card", id=str(challenge.pk), first_index=first, second_index=second
     )
+
+
+def _challenges_use(*, now, where: str, params: list) -> list[tuple]:
+    """Marks the card challenges matching `where` used at `now` and returns their
+    (created_at, first_index, second_index), in one statement (UPDATE ... RETURNING):
+    taking a challenge and learning what it asked cannot be told apart by a racing answer."""
+    field = CardChallenge._meta.get_field
+    adapted = [
+        field("id").get_db_prep_value(value, connection)
+        if isinstance(value, uuid.UUID)
+        else connection.ops.adapt_datetimefield_value(value)
+        if isinstance(value, datetime)
+        else value
+        for value in params
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CardChallenge._meta.db_table} SET used_at = %s WHERE {where} "  # noqa: S608
+            "RETURNING created_at, first_index, second_index",
+            [connection.ops.adapt_datetimefield_value(now), *adapted],
+        )
+        return cursor.fetchall()
 
 
 def _wrong(customer: Customer, kind: str, channel: str) -> WrongSecurityCode:
@@ -258,25 +284,28 @@ def security_answer_verify(
         )
     now = timezone.now()
     try:
-        challenge = CardChallenge.objects.get(pk=uuid.UUID(str(challenge_id)), card=card)
-    except (CardChallenge.DoesNotExist, ValueError):
+        pk = uuid.UUID(str(challenge_id))
+    except ValueError:
         raise SecurityChallengeExpired() from None
     # Single use: whoever marks it used first gets to answer it.
-    taken = CardChallenge.objects.filter(
-        pk=challenge.pk, used_at__isnull=True, created_at__gt=now - policy.SECURITY_CHALLENGE_TTL
-    ).update(used_at=now)
+    taken = _challenges_use(
+        now=now,
+        where="id = %s AND card_id = %s AND used_at IS NULL AND created_at > %s",
+        params=[pk, card.pk, now - policy.SECURITY_CHALLENGE_TTL],
+    )
     if not taken:
         raise SecurityChallengeExpired()
+    [(_created, first_index, second_index)] = taken
     hashes = card.half_hashes
     first_ok = crypto.keyed_hash_matches(
         CARD_HASH_PURPOSE,
-        f"{card.serial}:{challenge.first_index}:first:{answer[:2]}",
-        hashes[challenge.first_index - 1][0],
+        f"{card.serial}:{first_index}:first:{answer[:2]}",
+        hashes[first_index - 1][0],
     )
     last_ok = crypto.keyed_hash_matches(
         CARD_HASH_PURPOSE,
-        f"{card.serial}:{challenge.second_index}:last:{answer[2:]}",
-        hashes[challenge.second_index - 1][1],
+        f"{card.serial}:{second_index}:last:{answer[2:]}",
+        hashes[second_index - 1][1],
     )
     if not (first_ok and last_ok):
         raise _wrong(customer, "security_card", channel)

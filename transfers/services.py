@@ -312,7 +312,8 @@ def transfer_prepare(
 
     With an idempotency key already used by this customer: the same request returns the
     transfer made the first time (whatever its state, with `replayed` set), a different one
-    is refused.
+    is refused. A new transfer carries `used_today`: the won the customer had already
+    transferred this KST day when it was prepared (extra_verification_state reads it).
     """
     fingerprint = request_fingerprint(
         from_number=from_number,
@@ -343,12 +344,8 @@ def transfer_prepare(
         account_number=account_number,
     )
     per_transfer, per_day = limits_for(customer)
-    refusal = _limit_message(
-        per_transfer=per_transfer,
-        per_day=per_day,
-        amount=won,
-        used=daily_usage_today(customer=customer),
-    )
+    used = daily_usage_today(customer=customer)
+    refusal = _limit_message(per_transfer=per_transfer, per_day=per_day, amount=won, used=used)
     if refusal is not None:
         raise refusal
     transfer = Transfer(
@@ -381,6 +378,7 @@ def transfer_prepare(
             raise
         existing.replayed = True
         return existing
+    transfer.used_today = used
     return transfer
 
 
@@ -449,12 +447,13 @@ EXTRA_VERIFICATION_PURPOSE = "transfer"
 
 
 def extra_verification_needed(
-    *, customer: Customer, transfer: Transfer, now: datetime | None = None
+    *, customer: Customer, transfer: Transfer, now: datetime | None = None, used: int | None = None
 ) -> bool:
     """True when this transfer brings the customer's KST-day total above
     policy.EXTRA_VERIFICATION_DAILY_WON (fraud prevention: a designated device or an SMS
     code is needed)."""
-    used = daily_usage_today(customer=customer, now=now)
+    if used is None:
+        used = daily_usage_today(customer=customer, now=now)
     return used + transfer.amount > policy.EXTRA_VERIFICATION_DAILY_WON
 
 
@@ -465,7 +464,9 @@ def extra_verification_state(
     (this device is designated: nothing to add) or "sms_code" (ask for it first)."""
     from certcenter.devices import device_is_designated
 
-    if not extra_verification_needed(customer=customer, transfer=transfer):
+    # A transfer just prepared knows the day's usage it was checked against.
+    used = getattr(transfer, "used_today", None)
+    if not extra_verification_needed(customer=customer, transfer=transfer, used=used):
         return "none"
     if device_is_designated(customer=customer, token=device_token):
         return "designated_device"
