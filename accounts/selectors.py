@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Posting
 from accounts.numbers import account_number_clean
-from postbank import policy
+from postbank import policy, rawsql
 from postbank.errors import InvalidInput, NotFound
 
 KST = ZoneInfo("Asia/Seoul")
@@ -42,7 +42,10 @@ def account_get_for_customer(*, customer, number: str) -> Account:
     a valid number that is not the customer's raises AccountNotFound (404).
     """
     digits = account_number_clean(number)
-    account = Account.objects.filter(owner=customer, number=digits).first()
+    # Hand-written (postbank.rawsql): every transfer and remittance reads its source here.
+    account = rawsql.select_one(
+        f"SELECT {rawsql.columns(Account, 'a')} FROM {rawsql.table(Account)} a "  # noqa: S608
+        "WHERE a.owner_id = %s AND a.number = %s", [customer.pk, digits], Account)
     if account is None:
         raise AccountNotFound()
     return account

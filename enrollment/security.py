@@ -9,16 +9,16 @@ one ends the run of wrong entries.
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pyotp
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import CardChallenge, Customer, MediumStatus, OtpDevice, SecurityCard
 from enrollment.services import customer_ensure_active, wrong_entries_reset, wrong_entry_record
-from postbank import crypto, policy
+from postbank import crypto, policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
 
@@ -149,7 +149,12 @@ def otp_provisioning_uri(*, device: OtpDevice, account_name: str) -> str:
 
 
 def _active_otp(customer: Customer) -> OtpDevice | None:
-    return OtpDevice.objects.filter(customer=customer, status=MediumStatus.ACTIVE).first()
+    return rawsql.select_one(
+        f"SELECT {rawsql.columns(OtpDevice, 'o')} FROM {rawsql.table(OtpDevice)} o "  # noqa: S608
+        "WHERE o.customer_id = %s AND o.status = %s",
+        [customer.pk, MediumStatus.ACTIVE],
+        OtpDevice,
+    )
 
 
 def security_card_matches(*, card: SecurityCard, codes: list[str]) -> bool:
@@ -166,7 +171,12 @@ def security_card_matches(*, card: SecurityCard, codes: list[str]) -> bool:
 
 
 def _active_card(customer: Customer) -> SecurityCard | None:
-    return SecurityCard.objects.filter(customer=customer, status=MediumStatus.ACTIVE).first()
+    return rawsql.select_one(
+        f"SELECT {rawsql.columns(SecurityCard, 's')} FROM {rawsql.table(SecurityCard)} s "  # noqa: S608
+        "WHERE s.customer_id = %s AND s.status = %s",
+        [customer.pk, MediumStatus.ACTIVE],
+        SecurityCard,
+    )
 
 
 DORMANCY_LIFT = "dormancy_lift"
@@ -201,18 +211,18 @@ def security_challenge_issue(
     now = timezone.now()
     with transaction.atomic():
         # The card row serialises concurrent issues, so two cannot both stay open.
-        card = (
-            SecurityCard.objects.select_for_update()
-            .filter(customer=customer, status=MediumStatus.ACTIVE)
-            .only("pk")
-            .first()
+        card = rawsql.rows(
+            f"SELECT id FROM {rawsql.table(SecurityCard)} WHERE customer_id = %s AND status = %s"  # noqa: S608
+            + rawsql.for_update(),
+            [customer.pk, MediumStatus.ACTIVE],
         )
-        if card is None:
+        if not card:
             raise SecurityMediumUnavailable()
+        [(card_id,)] = card
         # Every challenge left unanswered stays open (also once expired) until the next
         # one replaces it; none open means the last one was answered.
         closed = _challenges_use(
-            now=now, where="card_id = %s AND used_at IS NULL", params=[card.pk]
+            now=now, where="card_id = %s AND used_at IS NULL", params=[card_id]
         )
         if closed:
             _created, first, second = max(closed)
@@ -220,9 +230,10 @@ def security_challenge_issue(
             first, second = secrets.SystemRandom().sample(
                 range(1, policy.SECURITY_CARD_CODES + 1), 2
             )
-        challenge = CardChallenge.objects.create(
-            card=card, first_index=first, second_index=second, created_at=now
+        challenge = CardChallenge(
+            card_id=card_id, first_index=first, second_index=second, created_at=now
         )
+        rawsql.insert(challenge)
     return SecurityChallenge(
         kind="security_card", id=str(challenge.pk), first_index=first, second_index=second
     )
@@ -232,22 +243,11 @@ def _challenges_use(*, now, where: str, params: list) -> list[tuple]:
     """Marks the card challenges matching `where` used at `now` and returns their
     (created_at, first_index, second_index), in one statement (UPDATE ... RETURNING):
     taking a challenge and learning what it asked cannot be told apart by a racing answer."""
-    field = CardChallenge._meta.get_field
-    adapted = [
-        field("id").get_db_prep_value(value, connection)
-        if isinstance(value, uuid.UUID)
-        else connection.ops.adapt_datetimefield_value(value)
-        if isinstance(value, datetime)
-        else value
-        for value in params
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {CardChallenge._meta.db_table} SET used_at = %s WHERE {where} "  # noqa: S608
-            "RETURNING created_at, first_index, second_index",
-            [connection.ops.adapt_datetimefield_value(now), *adapted],
-        )
-        return cursor.fetchall()
+    return rawsql.rows(
+        f"UPDATE {rawsql.table(CardChallenge)} SET used_at = %s WHERE {where} "  # noqa: S608
+        "RETURNING created_at, first_index, second_index",
+        [now, *params],
+    )
 
 
 def _wrong(customer: Customer, kind: str, channel: str) -> WrongSecurityCode:

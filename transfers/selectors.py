@@ -7,8 +7,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
 from enrollment.models import Customer
-from postbank import policy
+from postbank import policy, rawsql
 from postbank.errors import InvalidInput
 from postbank.periods import search_period_clean
 from transfers.models import Transfer
@@ -27,14 +28,21 @@ def transfer_get_for_customer(*, customer: Customer, public_id) -> Transfer:
     # Joined: the source account (shown, and checked at confirmation). Not joined: the
     # owner, who is `customer` (the filter says so), and the destination, which the pages
     # show from the transfer's own columns; every joined column costs Python time per call.
-    try:  # public_id is unique: get() reads without the ORDER BY of first()
-        transfer = Transfer.objects.select_related("from_account").get(
-            customer=customer, public_id=key
-        )
-    except Transfer.DoesNotExist:
-        raise TransferNotFound() from None
+    found = rawsql.select(_TRANSFER_SQL, [customer.pk, key], Transfer, Account)
+    if not found:
+        raise TransferNotFound()
+    [(transfer, source)] = found
+    transfer.from_account = source
     transfer.customer = customer
     return transfer
+
+
+# Hand-written (postbank.rawsql): every confirmation reads the transfer here.
+_TRANSFER_SQL = (
+    f"SELECT {rawsql.columns(Transfer, 't')}, {rawsql.columns(Account, 'a')} "  # noqa: S608
+    f"FROM {rawsql.table(Transfer)} t JOIN {rawsql.table(Account)} a ON a.id = t.from_account_id "
+    "WHERE t.customer_id = %s AND t.public_id = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,10 @@ def transfer_search_clean(
     """Defaults to the last month (KST); the period is at most one year, both ends in,
     within SEARCH_YEARS_BACK years before this year and the end of next year."""
     date_from, date_to = search_period_clean(
-        date_from=date_from, date_to=date_to, today=kst_today(), default_days=30,
+        date_from=date_from,
+        date_to=date_to,
+        today=kst_today(),
+        default_days=30,
         max_days=policy.TRANSFER_SEARCH_MAX_DAYS,
     )
     status = (status or "").strip()

@@ -41,7 +41,7 @@ from accounts.services import (
 )
 from enrollment.models import Customer
 from enrollment.services import customer_ensure_active
-from postbank import policy
+from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, PostbankError, Refused
 from postbank.money import format_won, parse_won
@@ -170,6 +170,13 @@ def _source_account(*, customer: Customer, number: str) -> Account:
     return source
 
 
+# The destination with its holder's name: every transfer to a Post Office account reads it.
+_TARGET_SQL = (
+    f"SELECT {rawsql.columns(Account, 'a')}, c.name FROM {rawsql.table(Account)} a "  # noqa: S608
+    f"JOIN {rawsql.table(Customer)} c ON c.id = a.owner_id WHERE a.number = %s"
+)
+
+
 def recipient_inquiry(
     *, customer: Customer, from_number: str, bank_code: str, account_number: str
 ) -> Recipient:
@@ -181,14 +188,10 @@ def recipient_inquiry(
     if bank_code == policy.BANK_CODE:
         digits = account_number_clean(account_number)
         # Only what the inquiry uses: the destination is not locked or moved here.
-        try:  # the number is unique: get() reads without the ORDER BY of first()
-            target = (
-                Account.objects.select_related("owner")
-                .only("number", "status", "owner_id", "owner__name")
-                .get(number=digits)
-            )
-        except Account.DoesNotExist:
-            raise RecipientNotFound(field="account_number") from None
+        found = rawsql.select(_TARGET_SQL, [digits], Account)
+        if not found:
+            raise RecipientNotFound(field="account_number")
+        [(target, owner_name)] = found
         if target.pk == source.pk:
             raise SameAccount(field="account_number")
         if target.status != Account.Status.ACTIVE:
@@ -198,7 +201,7 @@ def recipient_inquiry(
             kind=kind,
             bank_code=bank_code,
             number=digits,
-            name=target.owner.name,
+            name=owner_name,
             fee=policy.TRANSFER_FEE_WON[kind],
             to_account=target,
             source=source,
@@ -288,12 +291,11 @@ def _limit_message(*, per_transfer: int, per_day: int, used: int, amount: int) -
 
 
 def daily_usage_today(*, customer: Customer, now: datetime | None = None) -> int:
-    try:  # one row per customer and day: get() reads without an ORDER BY
-        return DailyUsage.objects.values_list("used", flat=True).get(
-            customer=customer, day=kst_today(now)
-        )
-    except DailyUsage.DoesNotExist:
-        return 0
+    found = rawsql.rows(
+        f"SELECT used FROM {rawsql.table(DailyUsage)} WHERE customer_id = %s AND day = %s",  # noqa: S608
+        [customer.pk, kst_today(now)],
+    )
+    return found[0][0] if found else 0
 
 
 def transfer_prepare(
@@ -369,7 +371,7 @@ def transfer_prepare(
         # One INSERT is atomic by itself; inside a caller's transaction a savepoint keeps a
         # duplicate key from breaking it.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            transfer.save(force_insert=True)
+            rawsql.insert(transfer)
     except IntegrityError:
         existing = _existing(
             customer=customer, key=transfer.idempotency_key, fingerprint=fingerprint
@@ -384,12 +386,14 @@ def transfer_prepare(
 
 def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | None:
     # Most keys are new: two columns answer that; the whole transfer is read on a repeat.
-    try:  # unique per customer: get() reads without the ORDER BY of first()
-        found = Transfer.objects.values_list("pk", "request_fingerprint").get(
-            customer=customer, idempotency_key=key
-        )
-    except Transfer.DoesNotExist:
+    rows = rawsql.rows(
+        f"SELECT id, request_fingerprint FROM {rawsql.table(Transfer)} "  # noqa: S608
+        "WHERE customer_id = %s AND idempotency_key = %s",
+        [customer.pk, key],
+    )
+    if not rows:
         return None
+    [found] = rows
     if found[1] != fingerprint:
         raise IdempotencyKeyReused(field="idempotency_key")
     return Transfer.objects.select_related("from_account").get(pk=found[0])
@@ -551,7 +555,10 @@ def transfer_execute(
     try:
         # Only the status can have changed since the caller read it. Read under the lock: a
         # confirmation that finished just before it was taken is seen here.
-        transfer.refresh_from_db(fields=["status"])
+        [(transfer.status,)] = rawsql.rows(
+            f"SELECT status FROM {rawsql.table(Transfer)} WHERE id = %s",  # noqa: S608
+            [transfer.pk],
+        )
         if transfer.status != Transfer.Status.PREPARED:
             transfer.refresh_from_db()
             return transfer
@@ -652,6 +659,14 @@ def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
     transfer.refresh_from_db()
 
 
+# The transfer, locked, with its customer: the first statement of every transfer_post.
+_POST_SQL = (
+    f"SELECT {rawsql.columns(Transfer, 't')}, {rawsql.columns(Customer, 'c')} "  # noqa: S608
+    f"FROM {rawsql.table(Transfer)} t JOIN {rawsql.table(Customer)} c ON c.id = t.customer_id "
+    "WHERE t.id = %s" + rawsql.for_update(of="t")
+)
+
+
 def transfer_post(
     *,
     transfer_id: int,
@@ -672,14 +687,10 @@ def transfer_post(
     now = now or timezone.now()
     day = kst_today(now)
     with transaction.atomic():
-        transfer = (
-            Transfer.objects.select_for_update(of=("self",))
-            .select_related("customer")
-            .get(pk=transfer_id)
-        )
+        [(transfer, customer)] = rawsql.select(_POST_SQL, [transfer_id], Transfer, Customer)
+        transfer.customer = customer
         if transfer.status != Transfer.Status.PREPARED:
             return transfer
-        customer = transfer.customer
         # The limits are read before the usage row is locked: the customer's other transfers
         # wait on that row, so it is held only for the check and the posting.
         per_transfer, per_day = limits_for(customer)
@@ -756,8 +767,9 @@ def transfer_post(
         else:
             transfer.status = Transfer.Status.COMPLETED
             transfer.finished_at = now
-        transfer.save(
-            update_fields=[
+        rawsql.update(
+            transfer,
+            [
                 "entry",
                 "business_date",
                 "executed_at",
@@ -766,7 +778,7 @@ def transfer_post(
                 "signer_certificate_serial",
                 "status",
                 "finished_at",
-            ]
+            ],
         )
         if channel is not None:
             audit_record(
