@@ -147,6 +147,12 @@ class TransferInputSerializer(serializers.Serializer):
     )
 
 
+# Shared instances validate every request with run_validation(), which keeps no state (the
+# validated data or a ValidationError, as is_valid(raise_exception=True) gives): a new
+# instance per request would deep-copy its field definitions each time.
+_TRANSFER_INPUT = TransferInputSerializer()
+
+
 class RecipientInquiryApi(APIView):
     """Recipient inquiry: the holder's name and the fee, before anything is prepared."""
 
@@ -218,19 +224,18 @@ class TransferPrepareApi(APIView):
             raise InvalidInput(
                 code="idempotency_key_required", message="Send an Idempotency-Key header."
             )
-        data = TransferInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _TRANSFER_INPUT.run_validation(request.data)
         customer = customer_of_request(request)
         transfer = transfer_prepare(
             customer=customer,
             idempotency_key=key,
             channel=channel_of(request),
-            from_number=data.validated_data["from_account"],
-            bank_code=data.validated_data["bank_code"],
-            account_number=data.validated_data["account_number"],
-            amount=data.validated_data["amount"],
-            sender_memo=data.validated_data["sender_memo"],
-            recipient_memo=data.validated_data["recipient_memo"],
+            from_number=data["from_account"],
+            bank_code=data["bank_code"],
+            account_number=data["account_number"],
+            amount=data["amount"],
+            sender_memo=data["sender_memo"],
+            recipient_memo=data["recipient_memo"],
         )
         challenge, extra = None, "none"
         if transfer.status == Transfer.Status.PREPARED:
@@ -315,6 +320,8 @@ class TransferConfirmApi(APIView):
             help_text="The SMS code (POST .../sms-code/) when the device is not designated.",
         )
 
+    confirm_input = TransferConfirmInputSerializer()  # shared: see _TRANSFER_INPUT
+
     @extend_schema(
         request=TransferConfirmInputSerializer,
         responses={
@@ -329,20 +336,19 @@ class TransferConfirmApi(APIView):
     def post(self, request, public_id):
         customer = customer_of_request(request)
         transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
-        data = self.TransferConfirmInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        signature = signature_decode(data.validated_data["signature"])
+        data = self.confirm_input.run_validation(request.data)
+        signature = signature_decode(data["signature"])
         transfer = transfer_execute(
             customer=customer,
             transfer=transfer,
-            account_password=data.validated_data["account_password"],
-            challenge_id=data.validated_data["challenge_id"] or None,
-            security_answer=data.validated_data["security_answer"],
+            account_password=data["account_password"],
+            challenge_id=data["challenge_id"] or None,
+            security_answer=data["security_answer"],
             signature=signature,
             channel=channel_of(request),
             ip=client_ip(request),
             device_token=device_token_of(request),
-            sms_code=data.validated_data["sms_code"],
+            sms_code=data["sms_code"],
         )
         if (
             transfer.status in (Transfer.Status.FAILED, Transfer.Status.EXPIRED)
