@@ -15,7 +15,10 @@ the confirm call, the ratio of transfers/s to pgbench's TPS (goal at least 0.15,
 transfer under 50 ms), then the same 16 clients all paying into one hot account for 10 s
 (one customer's security card has one open challenge at a time, so one customer's
 confirmations are serialised by design: the hot row is the credited account).
-Exits non-zero when a goal is missed. The machine is shared: the 1-minute load average is
+Last, the framework floor: the same clients making the same two calls and signature against
+a view that only authenticates (bench/_floor_urls.py, through the same gunicorn, middleware
+and DRF), for 10 s; its ratio to pgbench bounds what any transfer through this stack can
+reach on this machine. Exits non-zero when a goal is missed. The machine is shared: the 1-minute load average is
 printed before and after, and the figures mean little when it is high; the app's own CPU
 time per transfer (gunicorn's processes, from /proc) is printed as the steadier figure.
 
@@ -82,6 +85,8 @@ FUNDS = 50_000_000
 ACCOUNT_PASSWORD = "2580"  # noqa: S105 (the bench customers' account password)
 RATIO_GOAL, P99_GOAL_MS = 0.15, 50.0
 GUNICORN_WORKERS, GUNICORN_THREADS = 4, 2
+FLOOR_PATH = "/api/v1/floor/"
+FLOOR_SECONDS = 10
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ROOT / "var" / "bench-transfers"
 # Customers are named by generation: the first generation ("bench-transfer-") renewed its
@@ -228,7 +233,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _gunicorn(port: int, params: dict, token: str) -> subprocess.Popen:
+def _gunicorn(
+    port: int, params: dict, token: str, *, settings_module: str = "postbank.settings"
+) -> subprocess.Popen:
     url = "postgres://{user}:{password}@{host}:{port}/{db}".format(
         user=params.get("user", "postgres"),
         password=params.get("password", ""),
@@ -248,6 +255,7 @@ def _gunicorn(port: int, params: dict, token: str) -> subprocess.Popen:
         "REDIS_URL": settings.REDIS_URL,
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "600",
+        "DJANGO_SETTINGS_MODULE": settings_module,
     }
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     process = subprocess.Popen(
@@ -275,9 +283,10 @@ def _gunicorn(port: int, params: dict, token: str) -> subprocess.Popen:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request(
-                "GET", "/api/v1/transfers/results/", headers={"Authorization": f"Bearer {token}"}
-            )
+            path = "/api/v1/transfers/results/"
+            if settings_module != "postbank.settings":
+                path = FLOOR_PATH
+            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
             conn.getresponse().read()
             conn.close()
             return process
@@ -362,9 +371,26 @@ def _transfer(api: Api, source: Client, to_number: str, key: str) -> tuple:
     return outcome, finished - started, finished - confirm_started
 
 
-def _drive(port: int, clients: list[Client], receivers: list[str], seconds: int):
-    """One thread per client, each transferring from its client's account, for `seconds`;
-    returns the outcomes with their latencies and the elapsed time."""
+def _floor_call(api: Api, source: Client, to_number: str, key: str) -> tuple:
+    """What _transfer does, against the framework floor (bench/_floor_urls.py)."""
+    started = time.perf_counter()
+    body = {"from_account": source.account.number, "account_number": to_number, "amount": 1}
+    _status, prepared = api.post(FLOOR_PATH, body, **{"Idempotency-Key": key})
+    signature = device.sign(source.key, base64.b64decode(prepared["order"]))
+    confirm_started = time.perf_counter()
+    status, done = api.post(
+        FLOOR_PATH,
+        {"account_password": ACCOUNT_PASSWORD, "signature": base64.b64encode(signature).decode()},
+    )
+    finished = time.perf_counter()
+    return done.get("status", status), finished - started, finished - confirm_started
+
+
+def _drive(port: int, clients: list[Client], receivers: list[str], seconds: int, call=None):
+    """One thread per client, each transferring from its client's account (or making
+    another `call` with _transfer's arguments), for `seconds`; returns the outcomes with
+    their latencies and the elapsed time."""
+    call = call or _transfer
     barrier = threading.Barrier(len(clients) + 1)
     results: list[list[tuple]] = [[] for _ in clients]
     stop_at = [0.0]
@@ -379,7 +405,7 @@ def _drive(port: int, clients: list[Client], receivers: list[str], seconds: int)
             n += 1
             try:
                 results[index].append(
-                    _transfer(
+                    call(
                         api,
                         clients[index],
                         rng.choice(receivers),
@@ -516,6 +542,20 @@ def main() -> int:
         )
     finally:
         _stop(server)
+    floor = _gunicorn(port, params, senders[0].token, settings_module="bench._floor_settings")
+    try:
+        _drive(port, senders, receivers, WARM_SECONDS, call=_floor_call)
+        floor_results, floor_elapsed = _drive(
+            port, senders, receivers, FLOOR_SECONDS, call=_floor_call
+        )
+    finally:
+        _stop(floor)
+    floor_rate, _floor_p99 = _report(
+        f"framework floor: the same clients, {FLOOR_SECONDS} s, two calls of a view that only "
+        "authenticates (bench/_floor_urls.py)",
+        floor_results,
+        floor_elapsed,
+    )
     completed = sum(r[0] == "completed" for r in [*warm_results, *results, *hot_results])
     moved = Transfer.objects.filter(status="completed").count() - before_transfers
     conserved = _deposits(everyone, receivers) == before_money
@@ -532,7 +572,9 @@ def main() -> int:
     )
     print(
         f"ratio to pgbench: {ratio:.3f} (goal >= {RATIO_GOAL}); p99 {p99:.1f} ms "
-        f"(goal < {P99_GOAL_MS:.0f} ms); hot account ratio {hot_rate / tps:.3f}"
+        f"(goal < {P99_GOAL_MS:.0f} ms); hot account ratio {hot_rate / tps:.3f}; "
+        f"framework floor ratio {floor_rate / tps:.3f} (a transfer reaches "
+        f"{rate / floor_rate:.2f} of the floor)"
     )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return int(ratio < RATIO_GOAL or p99 >= P99_GOAL_MS or not conserved or moved != completed)
