@@ -41,12 +41,13 @@ class AccountAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = AccountOpenForm
-            kwargs["fields"] = ["owner", "subject", "password", "password_again"]
+            kwargs["fields"] = ["owner", "subject", "password", "password_again", "request_key"]
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ["owner", "subject", "password", "password_again"]})]
+            return [(None, {"fields": ["owner", "subject", "password", "password_again",
+                                       "request_key"]})]
         return [(None, {"fields": ["number", "owner", "subject", "status", "balance", "hold",
                                    "available", "opened_at", "closed_at"]})]
 
@@ -65,13 +66,24 @@ class AccountAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         account = account_open(customer=form.cleaned_data["owner"],
                                subject=form.cleaned_data["subject"],
-                               password=form.cleaned_data["password"], actor=request.user)
+                               password=form.cleaned_data["password"], actor=request.user,
+                               opening_key=form.cleaned_data["request_key"])
         for field in ("id", "number", "password_hash", "opened_at", "status"):
             setattr(obj, field, getattr(account, field))
+        obj.replayed = account.replayed
+
+    def log_addition(self, request, obj, message):
+        if not obj.replayed:  # a repeated submit added nothing
+            super().log_addition(request, obj, message)
 
     def response_add(self, request, obj, post_url_continue=None):
-        messages.success(request, _("Account %(number)s was opened.")
-                         % {"number": obj.formatted_number})
+        if obj.replayed:
+            messages.info(request, _("Account %(number)s was already opened by this form; "
+                                     "nothing more was opened.")
+                          % {"number": obj.formatted_number})
+        else:
+            messages.success(request, _("Account %(number)s was opened.")
+                             % {"number": obj.formatted_number})
         return redirect("admin:accounts_account_change", obj.pk)
 
     def get_urls(self):

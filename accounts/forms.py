@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -15,6 +17,7 @@ class AccountOpenForm(forms.ModelForm):
                                 strip=False, max_length=4)
     password_again = forms.CharField(label=_("Account password again"), max_length=4,
                                      widget=forms.PasswordInput, strip=False)
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     class Meta:
         model = Account
@@ -25,6 +28,7 @@ class AccountOpenForm(forms.ModelForm):
         self.fields["owner"].widget = AutocompleteSelect(
             Account._meta.get_field("owner"), admin.site)
         self.fields["owner"].queryset = Customer.objects.all()
+        self.fields["request_key"].initial = uuid.uuid4().hex
 
     def clean(self):
         data = super().clean()

@@ -39,6 +39,9 @@ class Account(models.Model):
     hold = models.BigIntegerField(_("hold"), default=0)
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The counter form's one-time key: a double submit opens one account, not two.
+    opening_key = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                   editable=False)
 
     class Meta:
         verbose_name = _("deposit account")

@@ -212,8 +212,11 @@ def account_password_verify(*, customer, account: Account, password: str,
 
 
 def account_open(*, customer, subject: str = Account.Subject.ORDINARY, password: str,
-                 actor=None) -> Account:
-    """Opens a deposit account with a new number (office of policy, random serial)."""
+                 actor=None, opening_key: str | None = None) -> Account:
+    """Opens a deposit account with a new number (office of policy, random serial).
+
+    With an `opening_key` (the counter form's one-time key) a repeat returns the account
+    the first submit opened, with `replayed` set, and opens nothing."""
     if subject not in Account.Subject.values:
         raise InvalidInput(_("Unknown account subject."), code="invalid_subject",
                            field="subject")
@@ -221,7 +224,8 @@ def account_open(*, customer, subject: str = Account.Subject.ORDINARY, password:
     for _attempt in range(50):
         number = account_number_make(office=policy.ACCOUNT_OPENING_OFFICE, subject=subject,
                                      serial=secrets.randbelow(100_000))
-        account = Account(number=number, subject=subject, owner=customer)
+        account = Account(number=number, subject=subject, owner=customer,
+                          opening_key=opening_key or None)
         account.set_password(password)
         try:
             with transaction.atomic():
@@ -231,9 +235,15 @@ def account_open(*, customer, subject: str = Account.Subject.ORDINARY, password:
                              channel="counter" if actor is not None else "system",
                              detail={"customer": customer.pk, "subject": subject})
         except IntegrityError:
+            first = Account.objects.filter(opening_key=opening_key).first() if opening_key \
+                else None
+            if first is not None:
+                first.replayed = True
+                return first
             if Account.objects.filter(number=number).exists():
                 continue
             raise
+        account.replayed = False
         return account
     raise Refused(_("No free account number is left for this subject."),
                   code="account_numbers_exhausted")

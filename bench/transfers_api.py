@@ -18,9 +18,10 @@ confirmations are serialised by design: the hot row is the credited account).
 Last, the framework floor: the same clients making the same two calls and signature against
 a view that only authenticates (bench/_floor_urls.py, through the same gunicorn, middleware
 and DRF), for 10 s; its ratio to pgbench bounds what any transfer through this stack can
-reach on this machine. Exits non-zero when a goal is missed. The machine is shared: the 1-minute load average is
-printed before and after, and the figures mean little when it is high; the app's own CPU
-time per transfer (gunicorn's processes, from /proc) is printed as the steadier figure.
+reach on this machine. Exits non-zero when a goal is missed. The machine is shared: the
+1-minute load average is printed before and after, and the figures mean little when it is
+high; the app's own CPU time per transfer (gunicorn's processes, from /proc) is printed as
+the steadier figure.
 
 The app data lives in its own database `pb_bench_transfers` (created and migrated if
 missing; customers, accounts and the CA made once, security cards renewed per run),

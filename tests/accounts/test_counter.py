@@ -1,6 +1,8 @@
 """Counter screens: tellers open accounts, take cash with an ID check, freeze; operators
 reconcile. Groups and permissions come from the data migration."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -43,12 +45,31 @@ def test_teller_opens_an_account_with_the_customer_autocomplete(client):
                                                   "field_name": "owner"})
     assert found.json()["results"] == [{"id": str(customer.pk), "text": "김우체"}]
     response = client.post("/counter/accounts/account/add/", {
-        "owner": customer.pk, "subject": "01", "password": "2580", "password_again": "2580"})
+        "owner": customer.pk, "subject": "01", "password": "2580", "password_again": "2580",
+        "request_key": "open-key-1"})
     account = Account.objects.get(owner=customer)
     assert response.status_code == 302
     assert response["Location"] == f"/counter/accounts/account/{account.pk}/change/"
     assert account.password_matches("2580") and account.balance == 0
     assert AuditEvent.objects.filter(event="account_opened", actor=teller).exists()
+
+
+def test_a_double_submit_of_the_open_form_opens_one_account(client):
+    teller = _staff(client, "teller")
+    customer = CustomerFactory()
+    page = client.get("/counter/accounts/account/add/").content.decode()
+    key = re.search(r'name="request_key" value="([0-9a-f]{32})"', page).group(1)
+    form = {"owner": customer.pk, "subject": "01", "password": "2580",
+            "password_again": "2580", "request_key": key}
+    first = client.post("/counter/accounts/account/add/", form)
+    again = client.post("/counter/accounts/account/add/", form, follow=True)
+    account = Account.objects.get(owner=customer)
+    assert again.redirect_chain[0][0] == first["Location"]
+    assert "이미 개설되었습니다" in again.content.decode()  # the teller reads Korean
+    assert AuditEvent.objects.filter(event="account_opened", actor=teller).count() == 1
+    other = client.post("/counter/accounts/account/add/", {**form, "request_key": "next-form"})
+    assert other.status_code == 302 and Account.objects.filter(owner=customer).count() == 2
+    assert account.opening_key == key
 
 
 def test_open_refuses_mismatched_passwords(client):
