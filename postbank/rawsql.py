@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime
 from functools import cache
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def columns(model: type[models.Model], alias: str) -> str:
@@ -25,69 +25,85 @@ def table(model: type[models.Model]) -> str:
     return f'"{model._meta.db_table}"'
 
 
+def _db():
+    # Once per statement: every attribute of django.db.connection is a context-local lookup.
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def for_update(of: str = "") -> str:
     """` FOR UPDATE [OF alias]` where the database has row locks (SQLite locks the whole
     database for a write transaction instead: settings.py makes it IMMEDIATE)."""
-    if not connection.features.has_select_for_update:
+    if not _db().features.has_select_for_update:
         return ""
     return f" FOR UPDATE OF {of}" if of else " FOR UPDATE"
 
 
-def _adapt(value):
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return connection.ops.adapt_datefield_value(value)
-    if isinstance(value, uuid.UUID) and not connection.features.has_native_uuid_field:
-        return value.hex
-    return value
+def _adapt(db, params: list) -> list:
+    adapted = []
+    for value in params:
+        if isinstance(value, datetime):
+            value = db.ops.adapt_datetimefield_value(value)
+        elif isinstance(value, date):
+            value = db.ops.adapt_datefield_value(value)
+        elif isinstance(value, uuid.UUID) and not db.features.has_native_uuid_field:
+            value = value.hex
+        adapted.append(value)
+    return adapted
+
+
+def _run(db, sql: str, params: list):
+    cursor = db.cursor()
+    cursor.execute(sql, _adapt(db, params))
+    return cursor
 
 
 def rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_adapt(value) for value in params])
+    with _run(_db(), sql, params) as cursor:
         return cursor.fetchall() if cursor.description else []
 
 
 def execute(sql: str, params: list) -> int:
     """Runs a statement without a result; returns the number of rows it changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_adapt(value) for value in params])
+    with _run(_db(), sql, params) as cursor:
         return cursor.rowcount
 
 
 @cache
 def _loader(model: type[models.Model], vendor: str) -> tuple:
+    db = _db()
     fields = model._meta.concrete_fields
     converters = []
     for field in fields:
         column = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        found = db.ops.get_db_converters(column) + column.get_db_converters(db)
         converters.append((column, found))
     return [field.attname for field in fields], converters
 
 
-def _instance(model: type[models.Model], values: tuple) -> models.Model | None:
+def _instance(db, model: type[models.Model], values: tuple) -> models.Model | None:
     if all(value is None for value in values):  # the missing side of an outer join
         return None
-    attnames, converters = _loader(model, connection.vendor)
+    attnames, converters = _loader(model, db.vendor)
     converted = []
     for value, (column, found) in zip(values, converters, strict=True):
         for converter in found:
-            value = converter(value, column, connection)
+            value = converter(value, column, db)
         converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
+    return model.from_db(db.alias, attnames, converted)
 
 
 def select(sql: str, params: list, *models_in_row: type[models.Model]) -> list[tuple]:
     """Rows of `sql`, whose SELECT list is columns() of each model in turn (then any
     extra values), as tuples of instances (None for an outer join's missing side)."""
+    db = _db()
+    with _run(db, sql, params) as cursor:
+        fetched = cursor.fetchall()
     found = []
-    for row in rows(sql, params):
+    for row in fetched:
         start, items = 0, []
         for model in models_in_row:
             width = len(model._meta.concrete_fields)
-            items.append(_instance(model, row[start : start + width]))
+            items.append(_instance(db, model, row[start : start + width]))
             start += width
         found.append((*items, *row[start:]))
     return found
@@ -96,6 +112,7 @@ def select(sql: str, params: list, *models_in_row: type[models.Model]) -> list[t
 def insert(*objs: models.Model) -> None:
     """INSERTs instances of one model in one statement, as save(force_insert=True) or
     bulk_create would: defaults and auto_now_add applied, the new primary keys set."""
+    db = _db()
     model = type(objs[0])
     meta = model._meta
     auto = meta.auto_field if objs[0].pk is None else None
@@ -103,27 +120,27 @@ def insert(*objs: models.Model) -> None:
     values = []
     for obj in objs:
         values.extend(
-            field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields
+            field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields
         )
     names = ", ".join(f'"{field.column}"' for field in fields)
     row = f"({', '.join(['%s'] * len(fields))})"
     sql = f"INSERT INTO {table(model)} ({names}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
     if auto is not None:
         sql += f' RETURNING "{auto.column}"'
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_adapt(value) for value in values])
+    with _run(db, sql, values) as cursor:
         keys = cursor.fetchall() if auto is not None else []
     for obj, key in zip(objs, keys, strict=False):
         setattr(obj, auto.attname, key[0])
     for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
+        obj._state.adding, obj._state.db = False, db.alias
 
 
 def update(obj: models.Model, fields: list[str]) -> int:
     """UPDATEs these fields of a saved instance, as save(update_fields=...) would."""
+    db = _db()
     meta = type(obj)._meta
     chosen = [meta.get_field(name) for name in fields]
-    values = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in chosen]
+    values = [field.get_db_prep_save(field.pre_save(obj, False), db) for field in chosen]
     assignments = ", ".join(f'"{field.column}" = %s' for field in chosen)
     return execute(
         f'UPDATE {table(type(obj))} SET {assignments} WHERE "{meta.pk.column}" = %s',  # noqa: S608
