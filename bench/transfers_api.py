@@ -18,7 +18,9 @@ confirmations are serialised by design: the hot row is the credited account).
 Last, the framework floor: the same clients making the same two calls and signature against
 a view that only authenticates (bench/_floor_urls.py, through the same gunicorn, middleware
 and DRF), for 10 s; its ratio to pgbench bounds what any transfer through this stack can
-reach on this machine. Exits non-zero when a goal is missed. The machine is shared: the
+reach on this machine. Then the issue's own reference, a bare ORM transfer (two row locks,
+two updates, two inserts, no rule) in one call through the same stack, for 10 s, printed as
+its ratio to pgbench. Exits non-zero when a goal is missed. The machine is shared: the
 1-minute load average is printed before and after, and the figures mean little when it is
 high; the app's own CPU time per transfer (gunicorn's processes, from /proc) is printed as
 the steadier figure.
@@ -87,6 +89,7 @@ ACCOUNT_PASSWORD = "2580"  # noqa: S105 (the bench customers' account password)
 RATIO_GOAL, P99_GOAL_MS = 0.15, 50.0
 GUNICORN_WORKERS, GUNICORN_THREADS = 4, 2
 FLOOR_PATH = "/api/v1/floor/"
+BARE_PATH = "/api/v1/floor/bare-transfer/"
 FLOOR_SECONDS = 10
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ROOT / "var" / "bench-transfers"
@@ -387,6 +390,15 @@ def _floor_call(api: Api, source: Client, to_number: str, key: str) -> tuple:
     return done.get("status", status), finished - started, finished - confirm_started
 
 
+def _bare_call(api: Api, source: Client, to_number: str, _key: str) -> tuple:
+    """The issue's reference: a bare ORM transfer in one call (bench/_floor_urls.py)."""
+    started = time.perf_counter()
+    body = {"from_account": source.account.number, "account_number": to_number, "amount": AMOUNT}
+    status, done = api.post(BARE_PATH, body)
+    finished = time.perf_counter()
+    return done.get("status", status), finished - started, finished - started
+
+
 def _drive(port: int, clients: list[Client], receivers: list[str], seconds: int, call=None):
     """One thread per client, each transferring from its client's account (or making
     another `call` with _transfer's arguments), for `seconds`; returns the outcomes with
@@ -520,6 +532,7 @@ def main() -> int:
     print(f"set up {len(everyone)} customers in {time.perf_counter() - started:.1f} s", flush=True)
 
     tps = _pgbench(params)
+    call_command("collectstatic", interactive=False, verbosity=0)  # served as in production
     port = _free_port()
     server = _gunicorn(port, params, senders[0].token)
     try:
@@ -549,6 +562,9 @@ def main() -> int:
         floor_results, floor_elapsed = _drive(
             port, senders, receivers, FLOOR_SECONDS, call=_floor_call
         )
+        bare_results, bare_elapsed = _drive(
+            port, senders, receivers, FLOOR_SECONDS, call=_bare_call
+        )
     finally:
         _stop(floor)
     floor_rate, _floor_p99 = _report(
@@ -556,6 +572,12 @@ def main() -> int:
         "authenticates (bench/_floor_urls.py)",
         floor_results,
         floor_elapsed,
+    )
+    bare_rate, _bare_p99 = _report(
+        f"reference: a bare ORM transfer (two row locks, two updates, two inserts, no rule), "
+        f"one call, the same clients, {FLOOR_SECONDS} s",
+        bare_results,
+        bare_elapsed,
     )
     completed = sum(r[0] == "completed" for r in [*warm_results, *results, *hot_results])
     moved = Transfer.objects.filter(status="completed").count() - before_transfers
@@ -575,7 +597,7 @@ def main() -> int:
         f"ratio to pgbench: {ratio:.3f} (goal >= {RATIO_GOAL}); p99 {p99:.1f} ms "
         f"(goal < {P99_GOAL_MS:.0f} ms); hot account ratio {hot_rate / tps:.3f}; "
         f"framework floor ratio {floor_rate / tps:.3f} (a transfer reaches "
-        f"{rate / floor_rate:.2f} of the floor)"
+        f"{rate / floor_rate:.2f} of the floor); bare ORM transfer ratio {bare_rate / tps:.3f}"
     )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return int(ratio < RATIO_GOAL or p99 >= P99_GOAL_MS or not conserved or moved != completed)
