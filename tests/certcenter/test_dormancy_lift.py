@@ -29,6 +29,16 @@ from tests.enrollment.media import card_answer, card_for, otp_code, otp_for
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory
 
 SUSPENDED_AT = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
+# Every test runs from this instant on, so that the certificates the fixtures issue (valid a
+# year from their KST issue day) cover the fixed instants the tests travel to, whatever day
+# the suite runs.
+NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_start():
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def _suspend(customer, reason):
