@@ -14,12 +14,11 @@ from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from accounts.models import Account, Posting
-from accounts.selectors import KST
 from accounts.services import account_open, ledger_account
 from enrollment.models import Customer
+from postbank.kst import KST, kst_date
 
 DEMO_ACCOUNT_PASSWORD = "1234"
 SEED = 20260101
@@ -124,7 +123,7 @@ def seed(out=print) -> None:
             }
             Account.objects.select_for_update().filter(
                 pk__in=[a.pk for a in accounts.values()]).count()
-            _load(accounts, _history(timezone.localdate(timezone.now(), KST)))
+            _load(accounts, _history(kst_date()))
     for account in Account.objects.filter(owner=customer).order_by("subject"):
         out(f"  demo account {account.formatted_number} ({account.get_subject_display()}): "
             f"balance {account.balance:,} won, account password {DEMO_ACCOUNT_PASSWORD}")

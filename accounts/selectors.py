@@ -5,21 +5,19 @@ import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Posting
 from accounts.numbers import account_number_clean
 from postbank import policy, rawsql
 from postbank.errors import InvalidInput, NotFound
+from postbank.kst import KST, kst_date
 
-KST = ZoneInfo("Asia/Seoul")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -107,7 +105,7 @@ def history_query_parse(*, period: str | None = None, date_from: str | None = No
                         today: date | None = None) -> HistoryQuery:
     """Validates the history filters: a preset (`today`, `1w`, `1m`, `3m`, default `1m`)
     or `custom` with both dates, at most policy.HISTORY_MAX_DAYS days, not in the future."""
-    today = today or timezone.localdate(timezone.now(), KST)
+    today = today or kst_date()
     direction = direction or "all"
     if direction not in DIRECTIONS:
         raise InvalidInput(_("Choose all, deposits or withdrawals."), code="invalid_direction",
@@ -203,7 +201,7 @@ def account_history_all(*, account: Account, query: HistoryQuery, chunk: int = 5
 def account_balance_series(*, account: Account, query: HistoryQuery) -> list[tuple[date, int]]:
     """The balance at the end of each KST day of the period (for the chart): per day, the
     balance after the last posting before the day's end, one index probe each."""
-    today = timezone.localdate(timezone.now(), KST)
+    today = kst_date()
     days, day = [], query.date_from
     while day <= min(query.date_to, today):
         days.append(day)

@@ -33,7 +33,6 @@ from django.utils import timezone
 
 from accounts.models import Account, LedgerAccount, Posting
 from accounts.selectors import (
-    KST,
     account_balance_series,
     account_history_rows,
     cursor_encode,
@@ -42,6 +41,7 @@ from accounts.selectors import (
 from accounts.services import account_open
 from enrollment.models import Customer, User
 from postbank import policy
+from postbank.kst import kst_date
 
 DATABASE = "pb_bench"
 POSTINGS = 1_000_000
@@ -226,7 +226,7 @@ def main() -> int:
           f"balance {account.balance:,} won; posting table "
           f"{Posting.objects.count():,} rows; page size {policy.HISTORY_PAGE_SIZE}")
 
-    today = timezone.localdate(timezone.now(), KST)
+    today = kst_date()
     year_ago = timezone.now() - timedelta(days=365)
     anchor = (Posting.objects.filter(account=account, created_at__lt=year_ago)
               .order_by("-created_at", "-id").first())

@@ -24,6 +24,7 @@ from certcenter.errors import CaNotReady
 from certcenter.models import Certificate
 from enrollment.models import Customer
 from postbank.errors import PostbankError
+from postbank.kst import kst_date
 
 DEMO_CERT_PASSWORD = "Cert-demo-2026!"  # published with the demo logins
 DEMO_CERT_TYPE = Certificate.Type.BANK_PERSONAL
@@ -114,7 +115,7 @@ def seed(out=print, folder: Path | None = None) -> None:
     path = user_folder(folder, certificate)
     chain = ca_ops.chain_pem()
     (folder / "ca.pem").write_text(chain)
-    expiry = profile.kst_date(certificate.not_after)
+    expiry = kst_date(certificate.not_after)
     out(
         f"Joint certificate of the demo customer (bank use, serial {certificate.serial}, "
         f"valid until {expiry}):"

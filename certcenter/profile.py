@@ -7,10 +7,11 @@ Policy OIDs live under one project arc, PROJECT_OID_ARC: a UUID-derived OID unde
 """
 
 import calendar
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from cryptography import x509
+
+from postbank.kst import kst_date, kst_day_end, kst_day_start
 
 PROJECT_OID_ARC = "2.25.181316104390871126355372227370463424161"
 POLICY_OIDS = {
@@ -29,7 +30,6 @@ KOREAN_PERSONAL_POLICY_OIDS = {
     "1.2.410.200004.5.2.1.2": "KICA general",
 }
 
-KST = ZoneInfo("Asia/Seoul")
 CA_ORGANIZATION = "Postbank CA"
 RA_NAME = "Postbank RA"
 PERSONAL_OU = "personal4IB"
@@ -51,18 +51,6 @@ def subject_name(*, customer_name: str, serial_digits: str) -> x509.Name:
 def _add_years(day: date, years: int) -> date:
     year = day.year + years
     return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
-
-
-def kst_day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0, 0), tzinfo=KST).astimezone(UTC)
-
-
-def kst_day_end(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=KST).astimezone(UTC)
-
-
-def kst_date(instant: datetime) -> date:
-    return instant.astimezone(KST).date()
 
 
 def validity_new(*, now: datetime) -> tuple[datetime, datetime]:

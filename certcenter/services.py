@@ -51,6 +51,7 @@ from enrollment.models import Customer
 from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
+from postbank.kst import kst_date, kst_day_start
 
 if TYPE_CHECKING:
     from enrollment.security import SecurityChallenge
@@ -420,7 +421,7 @@ def certificate_reissue(
             csr=request,
             cert_type=old.cert_type,
             medium=old.medium,
-            not_before=profile.kst_day_start(profile.kst_date(now)),
+            not_before=kst_day_start(kst_date(now)),
             not_after=old.not_after,
             fee=0,
             account=account,
@@ -431,8 +432,8 @@ def certificate_reissue(
 
 def renewal_window(certificate: Certificate) -> tuple[datetime, datetime]:
     """From 00:00:00 KST 30 days before the expiry day until the expiry instant."""
-    expiry_day = profile.kst_date(certificate.not_after)
-    opens = profile.kst_day_start(expiry_day - timedelta(days=policy.CERT_RENEWAL_WINDOW_DAYS))
+    expiry_day = kst_date(certificate.not_after)
+    opens = kst_day_start(expiry_day - timedelta(days=policy.CERT_RENEWAL_WINDOW_DAYS))
     return opens, certificate.not_after
 
 

@@ -9,7 +9,7 @@ policy.REGISTRATION_WINDOW_DAYS counting the application day (KST).
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from enrollment.services import (
 from postbank import crypto, policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
+from postbank.kst import kst_date
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +101,6 @@ class WeakPassword(InvalidInput):
 class TermsNotAccepted(InvalidInput):
     code = "terms_not_accepted"
     title = _("Accept the terms of electronic financial transactions to register.")
-
-
-def kst_today() -> date:
-    return timezone.localdate()
 
 
 def registration_deadline_for(applied_at: datetime) -> datetime:
@@ -202,7 +199,7 @@ def application_submit(
     if not name:
         raise InvalidInput(_("Enter the customer's real name."), code="invalid_name",
                            field="name")
-    today = kst_today()
+    today = kst_date()
     rrn_digits = identity.rrn_normalize(rrn, today=today)
     phone_digits = identity.phone_normalize(phone)
     age = identity.age_on(born=identity.rrn_birth_date(rrn_digits), today=today)

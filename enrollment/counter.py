@@ -4,7 +4,6 @@ A loss report taken by phone has no ID to check; it is recorded in the audit log
 """
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import identity
@@ -15,6 +14,7 @@ from enrollment.services import notification_send, suspension_lift
 from postbank import policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
+from postbank.kst import kst_date
 
 
 class NotSuspended(Refused):
@@ -68,7 +68,7 @@ def customer_minor_limits_raise(*, customer: Customer, teller: User, id_document
     if not customer.minor_limited:
         raise NotMinorLimited()
     born = identity.rrn_birth_date(_rrn_digits(customer))
-    today = timezone.localdate()
+    today = kst_date()
     if born is None or identity.age_on(born=born, today=today) < policy.MAJORITY_AGE:
         raise StillMinor()
     with transaction.atomic():

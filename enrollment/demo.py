@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 from stdnum.kr import rrn as stdnum_rrn
 
 from enrollment import identity
 from enrollment.models import Customer, MediumStatus, SecurityCard, User
 from enrollment.security import security_card_issue, security_card_matches
 from postbank import policy
+from postbank.kst import kst_date
 
 DEMO_CUSTOMER = ("demo", "Demo-pass-2026!")
 DEMO_MINOR = ("minor", "Minor-pass-2026!")
@@ -91,7 +91,7 @@ def seed(out) -> None:
     _staff(*TELLER, "teller", "Teller Kim")
     _staff(*OPERATOR, "operator", "Operator Lee")
     demo = _customer(*DEMO_CUSTOMER, name="홍길동", rrn=DEMO_RRN, phone=DEMO_PHONE)
-    today = timezone.localdate()
+    today = kst_date()
     minor = _customer(*DEMO_MINOR, name="김민수", rrn=_minor_rrn(today), phone=MINOR_PHONE,
                       customer_type=Customer.Type.MINOR, minor_limited=True)
     cards = [(label, *_card(customer, CARD_SEEDS[key]))

@@ -1,10 +1,10 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import identity
 from enrollment.models import Application, Customer, Document
 from postbank.errors import PostbankError
+from postbank.kst import kst_date
 
 
 class LoginForm(forms.Form):
@@ -68,7 +68,7 @@ class ApplicationForm(forms.Form):
 
     def clean_rrn(self):
         return _checked(identity.rrn_normalize, self.cleaned_data["rrn"],
-                        today=timezone.localdate())
+                        today=kst_date())
 
     def clean_phone(self):
         return _checked(identity.phone_normalize, self.cleaned_data["phone"])
@@ -90,7 +90,7 @@ class RrnSearchForm(forms.Form):
 
     def clean_rrn(self):
         return _checked(identity.rrn_normalize, self.cleaned_data["rrn"],
-                        today=timezone.localdate())
+                        today=kst_date())
 
 
 class IdCheckForm(forms.Form):

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from fx.models import Currency, EurogiroPartner, RateNotice
 from fx.reference import CURRENCIES, EUROGIRO_PARTNERS
-from fx.services import KST, RATE_FIELDS, kst_date, rate_notice_publish, rate_row_clean
+from fx.services import RATE_FIELDS, rate_notice_publish, rate_row_clean
 from fx.sources import FileRateSource
 from postbank.errors import PostbankError
+from postbank.kst import KST, kst_date
 
 HISTORY_DAYS = 14
 

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Customer
 from fx.models import Currency, Rate, RateNotice, Remittance
-from fx.services import KST, RemittanceNotFound, kst_date
+from fx.services import RemittanceNotFound
 from postbank.errors import InvalidInput, NotFound
+from postbank.kst import KST, kst_date
 from postbank.periods import search_period_clean
 
 SEARCH_MAX_DAYS = 366

@@ -29,9 +29,8 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 import pycountry
 from django.conf import settings
@@ -69,9 +68,9 @@ from fx.pacs008 import Pacs008, pacs008_build, pacs008_validate
 from postbank import policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, Refused
+from postbank.kst import KST, kst_date
 from transfers.services import SignatureRequired
 
-KST = ZoneInfo("Asia/Seoul")
 RATE_FIELDS = ("base", "cash_buy", "cash_sell", "tt_send", "tt_receive")
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
 _CURRENCY_CODE = re.compile(r"[A-Za-z]{3}", re.ASCII)
@@ -191,10 +190,6 @@ class RemittanceNotFound(NotFound):
 
 # ---------------------------------------------------------------------------------------
 # Time
-
-
-def kst_date(now: datetime | None = None) -> date:
-    return timezone.localdate(now or timezone.now(), KST)
 
 
 def kst_year(now: datetime | None = None) -> int:

@@ -11,9 +11,10 @@ from accounts.models import Account
 from enrollment.models import Customer
 from postbank import policy, rawsql
 from postbank.errors import InvalidInput
+from postbank.kst import KST, kst_date
 from postbank.periods import search_period_clean
 from transfers.models import Transfer
-from transfers.services import KST, TransferNotFound, kst_today
+from transfers.services import TransferNotFound
 
 # What the customer searches: transfers that were confirmed (prepared and expired
 # inquiries never moved money and are not results).
@@ -65,7 +66,7 @@ def transfer_search_clean(
     date_from, date_to = search_period_clean(
         date_from=date_from,
         date_to=date_to,
-        today=kst_today(),
+        today=kst_date(),
         default_days=30,
         max_days=policy.TRANSFER_SEARCH_MAX_DAYS,
     )

@@ -19,7 +19,6 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -44,10 +43,10 @@ from enrollment.services import customer_ensure_active
 from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, PostbankError, Refused
+from postbank.kst import KST, kst_date
 from postbank.money import format_won, parse_won
 from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 
-KST = ZoneInfo("Asia/Seoul")
 logger = logging.getLogger(__name__)
 _OTHER_BANK_NUMBER = re.compile(r"^[0-9]{10,16}$")
 _CONFIRM_LOCK_SECONDS = 15
@@ -149,10 +148,6 @@ class Recipient:
     to_account: Account | None = None
     clearing_account: ClearingHouseAccount | None = None
     source: Account | None = None
-
-
-def kst_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(KST).date()
 
 
 def limits_for(customer: Customer) -> tuple[int, int]:
@@ -293,7 +288,7 @@ def _limit_message(*, per_transfer: int, per_day: int, used: int, amount: int) -
 def daily_usage_today(*, customer: Customer, now: datetime | None = None) -> int:
     found = rawsql.rows(
         f"SELECT used FROM {rawsql.table(DailyUsage)} WHERE customer_id = %s AND day = %s",  # noqa: S608
-        [customer.pk, kst_today(now)],
+        [customer.pk, kst_date(now)],
     )
     return found[0][0] if found else 0
 
@@ -685,7 +680,7 @@ def transfer_post(
     channel is the demo's (seeded history). With a `channel` (a customer's confirmation)
     the `transfer_executed` audit event is written in the same transaction."""
     now = now or timezone.now()
-    day = kst_today(now)
+    day = kst_date(now)
     with transaction.atomic():
         [(transfer, customer)] = rawsql.select(_POST_SQL, [transfer_id], Transfer, Customer)
         transfer.customer = customer

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from accounts import demo
 from accounts.models import Account, JournalEntry, Posting, ReconciliationReport
-from accounts.selectors import KST
 from enrollment import demo as enrollment_demo
+from postbank.kst import KST
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import JournalEntry
 from accounts.numbers import account_number_format
-from accounts.selectors import KST, account_history, history_query_parse
+from accounts.selectors import account_history, history_query_parse
 from accounts.services import Line, entry_post
 from postbank import policy
 from postbank.errors import InvalidInput
+from postbank.kst import KST
 from tests.accounts.factories import AccountFactory, account_fund
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory
 

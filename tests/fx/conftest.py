@@ -2,7 +2,6 @@
 sender with a security card and a funded account (and a joint certificate once it signs)."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -11,10 +10,10 @@ from accounts.models import Account, JournalEntry, Posting
 from fx.models import Currency, EurogiroPartner, Remittance
 from fx.reference import EUROGIRO_PARTNERS
 from fx.services import RateRow, rate_notice_publish, rate_row_clean, remittance_order_bytes
+from postbank.kst import KST
 from tests.accounts.factories import AccountFactory
 from tests.transfers.conftest import card_holder
 
-KST = ZoneInfo("Asia/Seoul")
 # The day before: the sender's account is funded.
 FUNDED_AT = datetime(2026, 3, 1, 10, 0, tzinfo=KST)
 # Monday 2 March 2026, 09:00 KST: the morning's first notice.

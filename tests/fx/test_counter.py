@@ -13,9 +13,10 @@ from django.urls import reverse
 from accounts.reconciliation import reconciliation_run
 from fx.models import RateNotice, Remittance
 from fx.services import remittance_confirm, remittance_quote
+from postbank.kst import KST
 from tests.accounts.factories import ACCOUNT_PASSWORD
 from tests.factories import UserFactory
-from tests.fx.conftest import KST, RATES, REMIT_AT, SEPA, signed
+from tests.fx.conftest import RATES, REMIT_AT, SEPA, signed
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,6 @@
 import base64
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,13 +12,14 @@ from accounts.models import Account, JournalEntry
 from accounts.numbers import account_number_make
 from enrollment.models import ApiToken, Customer
 from enrollment.services import api_token_issue
+from postbank.kst import KST
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import card_holder, ledger_snapshot
 from tests.transfers.factories import ClearingHouseAccountFactory
 from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
-KST = ZoneInfo("Asia/Seoul")
+
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 move nothing, wrong entries counted, idempotency, and interbank settlement with reversal."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,6 +13,7 @@ from enrollment.security import WrongSecurityCode
 from enrollment.services import CustomerSuspended
 from postbank import policy
 from postbank.errors import InvalidInput
+from postbank.kst import KST
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import ledger_snapshot
 from tests.transfers.factories import ClearingHouseAccountFactory
@@ -32,7 +32,7 @@ from transfers.services import (
 )
 
 pytestmark = pytest.mark.django_db
-KST = ZoneInfo("Asia/Seoul")
+
 
 
 def prepare(holder, to_number, amount, *, bank="071", key=None, **memos):

@@ -3,13 +3,13 @@ detail, confirmation, owner scoping and both languages."""
 
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from accounts.models import Account, JournalEntry
 from postbank import policy
+from postbank.kst import KST
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import card_holder
 from tests.transfers.factories import ClearingHouseAccountFactory
@@ -17,7 +17,7 @@ from transfers.models import ClearingHouseAccount, Transfer
 from transfers.services import settlement_sweep, transfer_execute, transfer_prepare, transfer_settle
 
 pytestmark = pytest.mark.django_db
-KST = ZoneInfo("Asia/Seoul")
+
 
 
 @pytest.fixture

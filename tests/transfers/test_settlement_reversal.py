@@ -2,7 +2,6 @@
 the suspense ledger account; one transfer the sweep cannot settle never blocks the others."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -12,13 +11,14 @@ from accounts.models import Account, JournalEntry, Posting
 from accounts.services import account_close, entry_reverse
 from postbank import policy
 from postbank.audit import AuditEvent
+from postbank.kst import KST
 from tests.transfers.factories import ClearingHouseAccountFactory
 from tests.transfers.test_execute import balance, confirm, prepare
 from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 from transfers.services import settlement_sweep, transfer_settle
 
 pytestmark = pytest.mark.django_db
-KST = ZoneInfo("Asia/Seoul")
+
 
 
 def ledger(code: str) -> int:
