@@ -9,6 +9,7 @@ and the copy relay stores the password-encrypted PKCS#8 blob the device produced
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CertificateAuthority(models.Model):
@@ -90,7 +91,7 @@ class Certificate(models.Model):
     medium = models.CharField(
         _("issued to"), max_length=8, choices=Medium.choices, default=Medium.PC
     )
-    subject = models.CharField(_("subject"), max_length=300)
+    subject = models.CharField(pgettext_lazy("certificate", "subject"), max_length=300)
     spki_sha256 = models.CharField(_("public key SHA-256"), max_length=64, unique=True)
     der = models.BinaryField(_("certificate (DER)"))
     not_before = models.DateTimeField(_("valid from"))

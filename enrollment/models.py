@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -296,7 +297,8 @@ class Application(models.Model):
         SECURITY_CARD = "security_card", _("security card")
         OTP = "otp", _("OTP")
 
-    reference = models.CharField(_("reference"), max_length=14, unique=True)
+    reference = models.CharField(pgettext_lazy("application", "reference"), max_length=14,
+                                 unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="applications",
                                  verbose_name=_("customer"))
     customer_type = models.CharField(_("customer type"), max_length=16,

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -14,7 +15,8 @@ class AuditEvent(models.Model):
     event = models.CharField(_("event"), max_length=64, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                               blank=True, related_name="+", verbose_name=_("actor"))
-    subject = models.CharField(_("subject"), max_length=128, blank=True, db_index=True)
+    subject = models.CharField(pgettext_lazy("audit event", "subject"), max_length=128,
+                               blank=True, db_index=True)
     channel = models.CharField(_("channel"), max_length=16, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
