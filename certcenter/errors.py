@@ -91,6 +91,14 @@ class CorporateOnPhone(Refused):
     title = _("Corporate certificates cannot be issued in Smart Banking.")
 
 
+class SmartBankingRequired(Refused):
+    code = "smart_banking_required"
+    title = _(
+        "Only Smart Banking subscribers can be issued a certificate on a smartphone: sign up "
+        "for Smart Banking in the app first."
+    )
+
+
 class CopyCodeWrong(Refused):
     code = "copy_code_wrong"
     title = _("The authentication number is not correct.")

@@ -41,6 +41,7 @@ from certcenter.errors import (
     KeyAlreadyCertified,
     NoCertificate,
     RenewalWindow,
+    SmartBankingRequired,
     UnknownIssuer,
     WeakKey,
     WrongState,
@@ -337,6 +338,8 @@ def certificate_issue(
         raise InvalidInput(_("Unknown storage medium."), code="invalid_medium")
     if medium == Certificate.Medium.PHONE and cert_type == Certificate.Type.GENERAL_CORPORATE:
         raise CorporateOnPhone()
+    if medium == Certificate.Medium.PHONE and customer.smart_banking_since is None:
+        raise SmartBankingRequired()
     if (
         cert_type == Certificate.Type.GENERAL_CORPORATE
         and customer.customer_type != Customer.Type.SOLE_PROPRIETOR

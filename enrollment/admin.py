@@ -83,7 +83,7 @@ class CustomerAdmin(admin.ModelAdmin):
     fields = ["name", "user", "customer_type", "rrn_masked", "phone_masked", "business_number",
               "grade_label", "limits_label", "minor_limited", "own_limit_per_transfer",
               "own_limit_per_day", "wrong_entries", "suspension", "suspended_at",
-              "last_used_at", "dormancy_notice_at", "created_at"]
+              "smart_banking_since", "last_used_at", "dormancy_notice_at", "created_at"]
     readonly_fields = fields
     change_form_template = "admin/enrollment/customer/change_form.html"
     change_list_template = "admin/enrollment/customer/change_list.html"

@@ -11,6 +11,7 @@ from enrollment.applications import (
     RegistrationIdentityFailed,
     registration_complete,
     registration_identify,
+    smart_banking_subscribe,
 )
 from enrollment.models import ApiToken, Application
 from enrollment.security import SecurityChallenge, medium_report_lost, security_challenge_issue
@@ -90,6 +91,41 @@ class MeApi(APIView):
         customer = getattr(request.user, "customer", None)
         return Response({"user_id": request.user.username,
                          "name": customer.name if customer else request.user.get_full_name()})
+
+
+class SmartBankingApi(APIView):
+    """Smart Banking sign-up from the app. GET: whether the customer has signed up and, if
+    not, the security medium's challenge to answer; POST: the answer signs them up (once;
+    a repeat answers the same). Only subscribers get a certificate issued to the phone."""
+
+    class SmartBankingInputSerializer(serializers.Serializer):
+        challenge_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+        security_answer = serializers.CharField(max_length=16)
+
+    class SmartBankingOutputSerializer(serializers.Serializer):
+        subscribed = serializers.BooleanField()
+        since = serializers.DateTimeField(allow_null=True)
+        challenge = ChallengeSerializer(required=False)
+
+    @extend_schema(responses=SmartBankingOutputSerializer)
+    def get(self, request):
+        customer = customer_of_request(request)
+        since = customer.smart_banking_since
+        body = {"subscribed": since is not None, "since": since}
+        if since is None:
+            body["challenge"] = _challenge_body(security_challenge_issue(customer=customer))
+        return Response(self.SmartBankingOutputSerializer(body).data)
+
+    @extend_schema(request=SmartBankingInputSerializer,
+                   responses={201: SmartBankingOutputSerializer})
+    def post(self, request):
+        data = self.SmartBankingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        since = smart_banking_subscribe(customer=customer_of_request(request), channel="api",
+                                        challenge_id=data.validated_data.get("challenge_id"),
+                                        security_answer=data.validated_data["security_answer"])
+        body = {"subscribed": True, "since": since}
+        return Response(self.SmartBankingOutputSerializer(body).data, status=201)
 
 
 class RegistrationIdentifyApi(APIView):

@@ -10,6 +10,7 @@ urlpatterns = [
          name="api-registration-identify"),
     path("registration/complete/", api.RegistrationCompleteApi.as_view(),
          name="api-registration-complete"),
+    path("smart-banking/", api.SmartBankingApi.as_view(), name="api-smart-banking"),
     path("security/", api.SecurityCenterApi.as_view(), name="api-security"),
     path("security/loss-reports/", api.LossReportApi.as_view(), name="api-security-loss"),
     path("security/limits/", api.OwnLimitsApi.as_view(), name="api-security-limits"),

@@ -451,3 +451,27 @@ def registration_complete(*, application: Application, challenge_id: str | None,
     customer_mark_used(customer=customer)
     return user
 
+
+
+# ---------------------------------------------------------------------------------------
+# Smart Banking
+
+
+def smart_banking_subscribe(*, customer: Customer, challenge_id: str | None,
+                            security_answer: str, channel: str = "api") -> datetime:
+    """Signs the customer up for Smart Banking (the phone app) with the security medium's
+    answer; returns when they signed up. Signing up again changes nothing and asks nothing.
+    Only subscribers get a joint certificate issued to a smartphone (certcenter)."""
+    customer_ensure_active(customer=customer)
+    if customer.smart_banking_since is not None:
+        return customer.smart_banking_since
+    security_answer_verify(customer=customer, challenge_id=challenge_id,
+                           answer=security_answer, channel=channel)
+    now = timezone.now()
+    with transaction.atomic():
+        if Customer.objects.filter(pk=customer.pk, smart_banking_since__isnull=True).update(
+                smart_banking_since=now):
+            audit_record(event="smart_banking_subscribed", actor=customer.user,
+                         subject=f"customer:{customer.pk}", channel=channel)
+    customer.refresh_from_db(fields=["smart_banking_since"])
+    return customer.smart_banking_since

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from stdnum.kr import rrn as stdnum_rrn
 
 from enrollment import identity
@@ -90,7 +91,9 @@ def _print_card(out, label: str, card: SecurityCard | None, codes: list[str]) ->
 def seed(out) -> None:
     _staff(*TELLER, "teller", "Teller Kim")
     _staff(*OPERATOR, "operator", "Operator Lee")
-    demo = _customer(*DEMO_CUSTOMER, name="홍길동", rrn=DEMO_RRN, phone=DEMO_PHONE)
+    # The demo customer has signed up for Smart Banking: a certificate may go to the phone.
+    demo = _customer(*DEMO_CUSTOMER, name="홍길동", rrn=DEMO_RRN, phone=DEMO_PHONE,
+                     smart_banking_since=timezone.now())
     today = kst_date()
     minor = _customer(*DEMO_MINOR, name="김민수", rrn=_minor_rrn(today), phone=MINOR_PHONE,
                       customer_type=Customer.Type.MINOR, minor_limited=True)

@@ -44,6 +44,9 @@ class Customer(models.Model):
     suspension = models.CharField(_("suspension"), max_length=16, choices=Suspension.choices,
                                   blank=True)
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    # Signed up for Smart Banking (the phone app): only subscribers get a joint certificate
+    # issued to a smartphone (DOMAIN.md, "Joint certificate").
+    smart_banking_since = models.DateTimeField(_("Smart Banking since"), null=True, blank=True)
 
     class Type(models.TextChoices):
         INDIVIDUAL = "individual", _("individual")

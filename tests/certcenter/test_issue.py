@@ -20,9 +20,11 @@ from certcenter.errors import (
     CertificateHeld,
     CorporateForBusinessOnly,
     CorporateOnPhone,
+    SmartBankingRequired,
 )
 from certcenter.models import Certificate, CopySession
 from enrollment import identity
+from enrollment.applications import smart_banking_subscribe
 from enrollment.security import security_challenge_issue
 from enrollment.services import WrongIdentity
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
@@ -114,7 +116,32 @@ def test_second_certificate_of_a_type_on_pc_is_refused(holder):
     assert Certificate.objects.count() == 1
 
 
+def _smart_banking_subscribe(holder):
+    customer, _account, codes = holder
+    challenge = security_challenge_issue(customer=customer)
+    smart_banking_subscribe(customer=customer, challenge_id=challenge.id,
+                            security_answer=card_answer(codes, challenge))
+
+
+def test_only_smart_banking_subscribers_get_a_certificate_on_the_phone(holder):
+    customer, account, _codes = holder
+    with pytest.raises(SmartBankingRequired) as refused:
+        _issue(holder, cert_type="general_personal", medium="phone")
+    assert refused.value.code == "smart_banking_required"
+    assert not Certificate.objects.exists()
+    account.refresh_from_db()
+    assert account.balance == 10_000
+
+    _smart_banking_subscribe(holder)
+    certificate = _issue(holder, cert_type="general_personal", medium="phone", idem="i-2")
+    assert (certificate.status, certificate.medium, certificate.customer) == (
+        "valid", "phone", customer)
+    account.refresh_from_db()
+    assert account.balance == 10_000 - 4_400
+
+
 def test_issuing_to_the_phone_discards_the_existing_certificate(holder):
+    _smart_banking_subscribe(holder)
     first = _issue(holder, cert_type="bank_personal")
     second = _issue(holder, cert_type="bank_personal", medium="phone", idem="i-2")
     first.refresh_from_db()
