@@ -47,7 +47,13 @@ from certcenter.errors import (
     WrongState,
     WrongSubject,
 )
-from certcenter.models import Certificate, CertificateAuthority, LoginChallenge, RevocationList
+from certcenter.models import (
+    Certificate,
+    CertificateAuthority,
+    ForeignCertificate,
+    LoginChallenge,
+    RevocationList,
+)
 from enrollment.models import Customer
 from postbank import policy, rawsql
 from postbank.audit import audit_record
@@ -802,7 +808,9 @@ def certificate_usable(certificate: Certificate, *, now: datetime | None = None)
         raise CertificateNotUsable(status=certificate.status)
 
 
-def _rsa_verify(*, certificate: Certificate, data: bytes, signature: bytes) -> bool:
+def _rsa_verify(
+    *, certificate: Certificate | ForeignCertificate, data: bytes, signature: bytes
+) -> bool:
     public_key = x509.load_der_x509_certificate(bytes(certificate.der)).public_key()
     try:
         public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
@@ -820,10 +828,14 @@ _SIGNER_CANDIDATES_SQL = (
 )
 
 
-def signature_verify(*, customer: Customer, data: bytes, signature: bytes) -> Certificate:
+def signature_verify(
+    *, customer: Customer, data: bytes, signature: bytes
+) -> Certificate | ForeignCertificate:
     """An RSA-PKCS#1 v1.5 SHA-256 signature over `data` made with one of the customer's
-    valid certificates of this bank; returns that certificate. A signature by an expired,
-    suspended or revoked certificate, or by any other key, raises InvalidSignature."""
+    valid certificates of this bank, or else with another institution's certificate the
+    customer registered here (still in its validity period); returns that certificate. A
+    signature by an expired, suspended or revoked certificate, or by any other key, raises
+    InvalidSignature."""
     if not isinstance(signature, bytes | bytearray) or not 0 < len(signature) <= 1024:
         raise InvalidSignature()
     now = timezone.now()
@@ -840,6 +852,10 @@ def signature_verify(*, customer: Customer, data: bytes, signature: bytes) -> Ce
                     status=certificate.status,
                 ) from None
             return certificate
+    # Only when no certificate of this bank signed: the usual order costs no extra query.
+    for registered in ForeignCertificate.objects.filter(customer=customer, not_after__gte=now):
+        if _rsa_verify(certificate=registered, data=data, signature=bytes(signature)):
+            return registered
     raise InvalidSignature()
 
 
@@ -905,43 +921,66 @@ def certificate_sign_check(*, customer: Customer, nonce: str, signature: bytes) 
 
 def certificate_login(
     *, nonce: str, certificate: str | bytes, signature: bytes, purpose: str = "login"
-) -> Certificate:
+) -> Certificate | ForeignCertificate:
     """The customer signed the server's fresh nonce with the certificate's key (see
-    certificate_proof_verify); recorded as a certificate login."""
+    certificate_proof_verify): a certificate of this bank, or another institution's that
+    the customer registered here; recorded as a certificate login."""
     row = certificate_proof_verify(
-        nonce=nonce, certificate=certificate, signature=signature, purpose=purpose
+        nonce=nonce, certificate=certificate, signature=signature, purpose=purpose,
+        registered_foreign=True,
     )
+    kind = "foreign" if isinstance(row, ForeignCertificate) else "certificate"
     audit_record(
         event="certificate_login",
         actor=row.customer.user,
-        subject=f"certificate:{row.serial}",
+        subject=f"{kind}:{row.serial}",
         detail={"purpose": purpose},
     )
     return row
 
 
 def certificate_proof_verify(
-    *, nonce: str, certificate: str | bytes, signature: bytes, purpose: str
-) -> Certificate:
+    *,
+    nonce: str,
+    certificate: str | bytes,
+    signature: bytes,
+    purpose: str,
+    registered_foreign: bool = False,
+) -> Certificate | ForeignCertificate:
     """The customer signed the server's fresh nonce of `purpose` with the certificate's key:
     the certificate is this bank's, valid (not held, revoked or expired) and the signature
     is its key's. Returns the certificate row (its customer is the signer); whether that
     customer may act is the caller's check. The nonce is consumed first (single use, even
-    when the signature then fails)."""
+    when the signature then fails). With `registered_foreign`, another institution's
+    certificate registered here (exactly that certificate, within its validity) is accepted
+    too and its ForeignCertificate row returned."""
     now = timezone.now()
     challenge_consume(nonce=nonce, purpose=purpose)
     cert = certificate_load(certificate)
-    row = (
-        Certificate.objects.select_related("ca", "customer__user")
-        .filter(serial=format(cert.serial_number, "x"))
-        .first()
-    )
-    if row is None or bytes(row.der) != cert.public_bytes(serialization.Encoding.DER):
-        raise UnknownIssuer()
-    certificate_usable(row, now=now)
+    der = cert.public_bytes(serialization.Encoding.DER)
+    serial = format(cert.serial_number, "x")
+    row = Certificate.objects.select_related("ca", "customer__user").filter(serial=serial).first()
+    if row is None or bytes(row.der) != der:
+        if not registered_foreign:
+            raise UnknownIssuer()
+        row = _foreign_registered(serial=serial, der=der, now=now)
+    else:
+        certificate_usable(row, now=now)
     if not _rsa_verify(certificate=row, data=login_signed_bytes(nonce), signature=signature):
         raise InvalidSignature()
     return row
+
+
+def _foreign_registered(*, serial: str, der: bytes, now: datetime) -> ForeignCertificate:
+    """Another institution's certificate exactly as a customer registered it here. Its path
+    to a trusted root, its policy and its key were checked at registration (certcenter.
+    foreign); its own CA's revocations cannot be seen from here, only its expiry."""
+    for row in ForeignCertificate.objects.select_related("customer__user").filter(serial=serial):
+        if bytes(row.der) == der:
+            if row.not_after < now:
+                raise CertificateNotUsable(status="expired")
+            return row
+    raise UnknownIssuer()
 
 
 # ---------------------------------------------------------------- dormancy lift

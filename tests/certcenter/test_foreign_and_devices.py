@@ -2,22 +2,28 @@
 possession) and the pre-consent devices."""
 
 import base64
+from datetime import timedelta
 
 import pytest
+import time_machine
 from cryptography.hazmat.primitives import serialization
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from certcenter import client as device
 from certcenter import devices, foreign, services
 from certcenter.errors import (
+    CertificateNotUsable,
     ExtraVerificationNeeded,
+    InvalidSignature,
     LastDeviceAtCounter,
     PolicyNotAccepted,
     UnknownIssuer,
 )
 from certcenter.models import DesignatedDevice, ForeignCertificate
+from postbank.models import AuditEvent
 from tests.certcenter.other_bank import OtherBankCa
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, CustomerFactory
 
 
 def _der(cert) -> bytes:
@@ -119,3 +125,87 @@ def test_extra_verification_without_device_or_code_refused(db, customer):
         devices.extra_verification(
             customer=customer, device_token=None, sms_code="123456", purpose="reissue"
         )
+
+
+# ------------------------------------------------- using a registered certificate here
+
+
+def _login(leaf, key):
+    nonce = services.login_challenge_issue().nonce
+    signature = device.sign(key, services.login_signed_bytes(nonce))
+    return services.certificate_login(nonce=nonce, certificate=_der(leaf), signature=signature)
+
+
+def test_a_registered_certificate_logs_in_and_signs_orders(db, customer):
+    other = OtherBankCa()
+    other.trust()
+    leaf, key = other.leaf()
+    registered = _register(customer, leaf, key, [other.sub])
+
+    logged_in = _login(leaf, key)
+    assert (logged_in, logged_in.customer) == (registered, customer)
+    assert AuditEvent.objects.filter(
+        event="certificate_login", subject=f"foreign:{registered.serial}"
+    ).exists()
+
+    order = b"postbank-transfer-order:example"
+    assert services.order_signature_verify(
+        customer=customer, order=order, signature=device.sign(key, order)
+    ) == registered.serial
+    with pytest.raises(InvalidSignature):
+        services.order_signature_verify(
+            customer=customer, order=order + b"!", signature=device.sign(key, order)
+        )
+    someone_else = CustomerFactory(name="임꺽정")
+    with pytest.raises(InvalidSignature):
+        services.order_signature_verify(
+            customer=someone_else, order=order, signature=device.sign(key, order)
+        )
+
+
+def test_an_unregistered_certificate_of_another_bank_cannot_log_in(db, customer):
+    other = OtherBankCa()
+    other.trust()
+    leaf, key = other.leaf()
+    with pytest.raises(UnknownIssuer):
+        _login(leaf, key)
+    assert not AuditEvent.objects.filter(event="certificate_login").exists()
+
+
+def test_a_registered_certificate_stops_working_when_it_expires(db, customer):
+    other = OtherBankCa()
+    other.trust()
+    leaf, key = other.leaf(days=30)
+    registered = _register(customer, leaf, key, [other.sub])
+    order = b"postbank-transfer-order:example"
+    with time_machine.travel(registered.not_after + timedelta(seconds=1), tick=False):
+        with pytest.raises(CertificateNotUsable):
+            _login(leaf, key)
+        with pytest.raises(InvalidSignature):
+            services.order_signature_verify(
+                customer=customer, order=order, signature=device.sign(key, order)
+            )
+
+
+def test_the_login_api_answers_a_token_for_a_registered_certificate(db, customer):
+    other = OtherBankCa()
+    other.trust()
+    leaf, key = other.leaf()
+    registered = _register(customer, leaf, key, [other.sub])
+    api = APIClient()
+    nonce = api.post(reverse("certcenter-api-login-challenge")).json()["nonce"]
+    answer = api.post(
+        reverse("certcenter-api-login"),
+        {
+            "nonce": nonce,
+            "certificate": base64.b64encode(_der(leaf)).decode(),
+            "signature": base64.b64encode(
+                device.sign(key, services.login_signed_bytes(nonce))
+            ).decode(),
+        },
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["serial"] == registered.serial
+    me = APIClient(HTTP_AUTHORIZATION=f"Bearer {answer.json()['token']}")
+    assert me.get(reverse("api-me")).json()["user_id"] == customer.user.username
