@@ -262,3 +262,42 @@ def test_demo_files_import_on_the_phone_then_export_to_the_pc(
     page.fill("[data-testid=sign-password]", demo.DEMO_CERT_PASSWORD)
     page.click("[data-testid=sign-submit]")
     expect(page.locator("[data-testid=sign-check-ok]")).to_contain_text(certificate.serial)
+
+
+def test_a_registered_certificate_of_another_bank_logs_in_from_its_files(
+    live_server, page, tmp_path
+):
+    from cryptography.hazmat.primitives import serialization
+
+    from certcenter import client, foreign, services
+    from postbank.models import AuditEvent
+    from tests.certcenter.other_bank import OtherBankCa
+
+    customer = CustomerFactory(name="홍길동")
+    other = OtherBankCa()
+    other.trust()
+    leaf, key = other.leaf()
+    der = leaf.public_bytes(serialization.Encoding.DER)
+    nonce = services.login_challenge_issue(purpose=foreign.FOREIGN_PURPOSE, customer=customer)
+    registered = foreign.foreign_certificate_register(
+        customer=customer,
+        certificate=der,
+        intermediates=[other.sub.public_bytes(serialization.Encoding.DER)],
+        nonce=nonce.nonce,
+        signature=client.sign(key, foreign.foreign_signed_bytes(nonce.nonce)),
+    )
+    (tmp_path / "signCert.der").write_bytes(der)
+    (tmp_path / "signPri.key").write_bytes(client.private_key_encrypt(key, CERT_PASSWORD))
+
+    page.goto(f"{live_server.url}/certcenter/login/")
+    page.click("text=인증서 파일 사용(하드디스크 또는 USB)")
+    page.set_input_files("#cert-file", str(tmp_path / "signCert.der"))
+    page.set_input_files("#key-file", str(tmp_path / "signPri.key"))
+    page.click("[data-import-files]")
+    expect(page.locator("[data-testid=device-cert] option")).to_have_count(1)
+    page.fill("[data-testid=login-password]", CERT_PASSWORD)
+    page.click("[data-testid=cert-login-submit]")
+    expect(page.locator("[data-testid=logout]")).to_be_visible()
+    assert AuditEvent.objects.filter(
+        event="certificate_login", subject=f"foreign:{registered.serial}", actor=customer.user
+    ).exists()
