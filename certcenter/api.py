@@ -234,7 +234,7 @@ class CertificateLoginApi(APIView):
 
     @extend_schema(request=CertificateLoginIn, responses={201: CertificateLoginOut})
     def post(self, request):
-        from enrollment.services import api_token_issue, customer_ensure_active
+        from enrollment.services import api_token_issue
 
         data = self.CertificateLoginIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -242,7 +242,6 @@ class CertificateLoginApi(APIView):
         certificate = services.certificate_login(
             nonce=d["nonce"], certificate=d["certificate"], signature=d["signature"]
         )
-        customer_ensure_active(customer=certificate.customer)
         token = api_token_issue(user=certificate.customer.user)
         return Response({"token": token, "serial": certificate.serial}, status=201)
 

@@ -924,11 +924,17 @@ def certificate_login(
 ) -> Certificate | ForeignCertificate:
     """The customer signed the server's fresh nonce with the certificate's key (see
     certificate_proof_verify): a certificate of this bank, or another institution's that
-    the customer registered here; recorded as a certificate login."""
+    the customer registered here. A suspended customer is refused (CustomerSuspended, with
+    the reason); otherwise recorded as a certificate login, which moves the dormancy clock
+    like any login."""
+    from enrollment.services import customer_ensure_active, customer_mark_used
+
     row = certificate_proof_verify(
         nonce=nonce, certificate=certificate, signature=signature, purpose=purpose,
         registered_foreign=True,
     )
+    customer_ensure_active(customer=row.customer)
+    customer_mark_used(customer=row.customer)
     kind = "foreign" if isinstance(row, ForeignCertificate) else "certificate"
     audit_record(
         event="certificate_login",

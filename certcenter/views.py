@@ -438,9 +438,6 @@ def certificate_login(request):
                 certificate=request.POST.get("certificate", ""),
                 signature=signature,
             )
-            from enrollment.services import customer_ensure_active
-
-            customer_ensure_active(customer=certificate.customer)
         except PostbankError as exc:
             error = exc.message
             dormant = exc.extra.get("reason") == "dormant"

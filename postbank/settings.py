@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from postbank import policy
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -144,7 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sessions: internet banking ends after 10 minutes without activity (DOMAIN.md, Sessions).
 # Every request moves the expiry forward; the page counts down and offers "extend".
-SESSION_COOKIE_AGE = 600
+SESSION_COOKIE_AGE = policy.SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

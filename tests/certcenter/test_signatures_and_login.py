@@ -11,7 +11,8 @@ from django.urls import reverse
 from certcenter import client as device
 from certcenter import services
 from certcenter.errors import CertificateNotUsable, ChallengeInvalid, InvalidSignature
-from enrollment.models import ApiToken
+from enrollment.models import ApiToken, Customer
+from enrollment.services import CustomerSuspended
 from tests.certcenter.conftest import certificate_make
 from tests.factories import CustomerFactory
 
@@ -201,3 +202,37 @@ def test_sign_check_page_shows_the_verified_certificate(bank_ca, customer, clien
     replay = client.post(reverse("certcenter:sign-check"), {"nonce": nonce, "signature": signature})
     assert replay.context["result"] is None
     assert str(replay.context["error"]) == str(ChallengeInvalid.title)
+
+
+def test_a_certificate_login_counts_as_use_for_the_dormancy_clock(bank_ca, customer):
+    certificate, key = certificate_make(customer)
+    long_ago = datetime(2025, 1, 2, 1, 0, tzinfo=UTC)
+    Customer.objects.filter(pk=customer.pk).update(last_used_at=long_ago,
+                                                   dormancy_notice_at=long_ago)
+    nonce = services.login_challenge_issue().nonce
+    services.certificate_login(
+        nonce=nonce,
+        certificate=bytes(certificate.der),
+        signature=device.sign(key, services.login_signed_bytes(nonce)),
+    )
+    customer.refresh_from_db()
+    assert customer.last_used_at > long_ago
+    assert customer.dormancy_notice_at is None
+
+
+def test_a_suspended_customer_cannot_log_in_with_a_certificate(bank_ca, customer):
+    certificate, key = certificate_make(customer)
+    long_ago = datetime(2025, 1, 2, 1, 0, tzinfo=UTC)
+    Customer.objects.filter(pk=customer.pk).update(
+        suspension=Customer.Suspension.WRONG_ENTRIES, last_used_at=long_ago
+    )
+    nonce = services.login_challenge_issue().nonce
+    with pytest.raises(CustomerSuspended) as refused:
+        services.certificate_login(
+            nonce=nonce,
+            certificate=bytes(certificate.der),
+            signature=device.sign(key, services.login_signed_bytes(nonce)),
+        )
+    assert refused.value.extra["reason"] == "wrong_entries"
+    customer.refresh_from_db()
+    assert customer.last_used_at == long_ago
