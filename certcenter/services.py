@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
+from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -570,7 +571,9 @@ def certificate_hold(*, customer: Customer, serial: str, actor=None) -> Certific
 
 
 def hold_deadline(certificate: Certificate) -> datetime:
-    return certificate.held_at + timedelta(days=policy.CERT_HOLD_MAX_DAYS)
+    """The last instant a held certificate can be restored: 6 calendar months after the
+    hold (a hold on 31 August ends on the last day of February)."""
+    return certificate.held_at + relativedelta(months=policy.CERT_HOLD_MONTHS)
 
 
 def certificate_restore(*, customer: Customer, serial: str, actor=None) -> Certificate:
@@ -600,7 +603,9 @@ def holds_expire(*, now: datetime | None = None) -> int:
     """Revokes every certificate suspended for longer than 6 months (beat task; running it
     twice revokes nothing twice). Returns how many were revoked."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=policy.CERT_HOLD_MAX_DAYS)
+    # Every hold whose deadline can have passed (month ends make "6 months back" up to 3
+    # days short), then the exact deadline of each.
+    cutoff = now - relativedelta(months=policy.CERT_HOLD_MONTHS) + timedelta(days=3)
     count = 0
     with transaction.atomic():
         for certificate in (
@@ -608,6 +613,8 @@ def holds_expire(*, now: datetime | None = None) -> int:
             .filter(status=Certificate.Status.HELD, held_at__lt=cutoff)
             .order_by("pk")
         ):
+            if hold_deadline(certificate) >= now:
+                continue
             _revoke_row(certificate, reason=Certificate.Reason.CESSATION, now=now)
             audit_record(
                 event="certificate_revoked",

@@ -66,7 +66,7 @@ CERT_FEES_WON = {
     "credit_card": 0,
 }
 CERT_RENEWAL_WINDOW_DAYS = 30
-CERT_HOLD_MAX_DAYS = 183  # "restored within 6 months"
+CERT_HOLD_MONTHS = 6  # a held certificate is "restored within 6 months" (calendar)
 CERT_COPY_TTL = timedelta(minutes=5)  # (choice)
 CERT_COPY_MAX_WRONG = 5
 

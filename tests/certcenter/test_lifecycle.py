@@ -113,17 +113,21 @@ def test_renewal_with_insufficient_funds_refused(bank_ca, customer):
 
 
 HELD = datetime(2026, 4, 1, 3, 0, tzinfo=UTC)
+MONTH_END = datetime(2026, 8, 31, 3, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("instant", "restored"),
+    ("held", "instant", "restored"),
     [
-        (datetime(2026, 10, 1, 3, 0, 0, tzinfo=UTC), True),  # held + 183 days exactly
-        (datetime(2026, 10, 1, 3, 0, 1, tzinfo=UTC), False),
+        (HELD, datetime(2026, 10, 1, 3, 0, 0, tzinfo=UTC), True),  # held + 6 months exactly
+        (HELD, datetime(2026, 10, 1, 3, 0, 1, tzinfo=UTC), False),
+        # 6 calendar months from 31 August end on the last day of February (181 days).
+        (MONTH_END, datetime(2027, 2, 28, 3, 0, 0, tzinfo=UTC), True),
+        (MONTH_END, datetime(2027, 2, 28, 3, 0, 1, tzinfo=UTC), False),
     ],
 )
-def test_restore_within_six_months_only(bank_ca, customer, instant, restored):
-    with time_machine.travel(HELD, tick=False):
+def test_restore_within_six_months_only(bank_ca, customer, held, instant, restored):
+    with time_machine.travel(held, tick=False):
         certificate, _key = certificate_make(customer)
         services.certificate_hold(customer=customer, serial=certificate.serial)
     with time_machine.travel(instant, tick=False):
@@ -153,6 +157,20 @@ def test_beat_revokes_holds_older_than_six_months_once(bank_ca, customer):
     recent.refresh_from_db()
     assert (old.status, old.revocation_reason) == ("revoked", "cessation_of_operation")
     assert recent.status == "held"
+
+
+def test_beat_revokes_a_month_end_hold_on_the_last_day_of_february(bank_ca, customer):
+    with time_machine.travel(MONTH_END, tick=False):
+        certificate, _key = certificate_make(customer)
+        services.certificate_hold(customer=customer, serial=certificate.serial)
+    from certcenter.tasks import holds_expire
+
+    with time_machine.travel(datetime(2027, 2, 28, 3, 0, 0, tzinfo=UTC), tick=False):
+        assert holds_expire() == 0
+    with time_machine.travel(datetime(2027, 2, 28, 3, 0, 1, tzinfo=UTC), tick=False):
+        assert holds_expire() == 1
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked"
 
 
 def test_discard_needs_a_known_reason_and_owner(bank_ca, customer):
