@@ -113,17 +113,22 @@ def registration_deadline_for(applied_at: datetime) -> datetime:
 
 def required_documents(*, customer_type: str, age: int, representation: str,
                        authentication: str) -> list[str]:
-    """The papers the counter must have checked (DOMAIN.md and the seed)."""
-    if customer_type == Customer.Type.SOLE_PROPRIETOR:
-        return [Document.APPLICATION_FORM, Document.BUSINESS_REGISTRATION,
-                Document.REPRESENTATIVE_ID, Document.PASSBOOK_SEAL]
+    """The papers the counter must have checked (DOMAIN.md and the seed): a sole
+    proprietor's business papers, and a minor's papers whenever a legal representative
+    applies (also for a minor sole proprietor)."""
+    business = customer_type == Customer.Type.SOLE_PROPRIETOR
+    required = [Document.APPLICATION_FORM]
+    if business:
+        required.append(Document.BUSINESS_REGISTRATION)
+    if representation:
+        required.append(Document.FAMILY_RELATIONSHIP if age < policy.MINOR_CHILD_UNDER_AGE
+                        else Document.MINOR_REAL_NAME)
+    if business or representation:
+        required.append(Document.REPRESENTATIVE_ID)
+    required.append(Document.PASSBOOK_SEAL)
     if not representation:
-        return [Document.APPLICATION_FORM, Document.PASSBOOK_SEAL]
-    real_name = (Document.FAMILY_RELATIONSHIP if age < policy.MINOR_CHILD_UNDER_AGE
-                 else Document.MINOR_REAL_NAME)
-    required = [Document.APPLICATION_FORM, real_name, Document.REPRESENTATIVE_ID,
-                Document.PASSBOOK_SEAL, Document.MINOR_BASIC_CERTIFICATE,
-                Document.REPRESENTATION_PROOF]
+        return required
+    required += [Document.MINOR_BASIC_CERTIFICATE, Document.REPRESENTATION_PROOF]
     # The consent form is needed when one parent applies for both; both parents in person
     # replace it with their ID copies; a single representative or a guardian needs neither.
     if representation == Application.Representation.ONE_PARENT:

@@ -107,6 +107,25 @@ def test_sole_proprietor_needs_a_valid_business_number_and_its_papers():
 
 
 @time_machine.travel(APPLIED, tick=False)
+def test_a_minor_sole_proprietor_through_a_representative_brings_the_minors_papers_too():
+    business = [Document.APPLICATION_FORM, Document.BUSINESS_REGISTRATION,
+                Document.REPRESENTATIVE_ID, Document.PASSBOOK_SEAL]
+    kwargs = {"rrn": rrn_born(date(2010, 5, 1)), "customer_type": "sole_proprietor",
+              "business_number": "116-82-00276", "representation": "guardian",
+              "representative_name": "박후견", "medium": Application.Medium.OTP}
+    with pytest.raises(IncompleteApplication) as refused:
+        submit(documents=business, **kwargs)
+    assert refused.value.extra["missing"] == [
+        Document.MINOR_REAL_NAME, Document.MINOR_BASIC_CERTIFICATE,
+        Document.REPRESENTATION_PROOF]
+    assert not Customer.objects.exists()
+    outcome = submit(documents=[*business, Document.MINOR_REAL_NAME,
+                                Document.MINOR_BASIC_CERTIFICATE,
+                                Document.REPRESENTATION_PROOF], **kwargs)
+    assert outcome.application.customer.customer_type == Customer.Type.SOLE_PROPRIETOR
+
+
+@time_machine.travel(APPLIED, tick=False)
 def test_minor_under_18_cannot_apply_alone():
     with pytest.raises(MinorNeedsRepresentative):
         submit(rrn=rrn_born(date(2010, 5, 1)))
