@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from certcenter.errors import DeviceLimit, ExtraVerificationNeeded, LastDeviceAtCounter
 from certcenter.models import DesignatedDevice
-from enrollment.models import Customer
+from enrollment.counter import id_check_record
+from enrollment.models import Customer, IdCheck, User
 from postbank import policy
 from postbank.audit import audit_record
 from postbank.crypto import keyed_hash, keyed_hash_matches
@@ -150,3 +151,20 @@ def device_remove(*, customer: Customer, device_id: int) -> None:
             raise LastDeviceAtCounter()
         device.delete()
         audit_record(event="device_removed", actor=customer.user, subject=f"device:{device_id}")
+
+
+def device_remove_at_counter(*, customer: Customer, device_id: int, teller: User,
+                             id_document_type: str, id_document_number: str) -> None:
+    """A teller removes a designated device after checking the customer's ID: the only way
+    to remove the last one (online, device_remove refuses it)."""
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=customer.pk)
+        device = DesignatedDevice.objects.filter(customer=customer, pk=device_id).first()
+        if device is None:
+            raise NotFound()
+        id_check_record(customer=customer, purpose=IdCheck.Purpose.DEVICE_REMOVAL, teller=teller,
+                        id_document_type=id_document_type,
+                        id_document_number=id_document_number)
+        device.delete()
+        audit_record(event="device_removed", actor=teller, subject=f"device:{device_id}",
+                     channel="counter", detail={"customer": customer.pk})

@@ -30,6 +30,7 @@ from enrollment.counter import (
 )
 from enrollment.forms import (
     ApplicationForm,
+    DeviceRemovalForm,
     IdCheckForm,
     LossReportForm,
     ReplacementForm,
@@ -141,6 +142,8 @@ class CustomerAdmin(admin.ModelAdmin):
             path("<int:pk>/loss/", view(self.loss_view), name="enrollment_customer_loss"),
             path("<int:pk>/replace/", view(self.replace_view),
                  name="enrollment_customer_replace"),
+            path("<int:pk>/devices/", view(self.device_removal_view),
+                 name="enrollment_customer_device_removal"),
             *super().get_urls(),
         ]
 
@@ -196,6 +199,30 @@ class CustomerAdmin(admin.ModelAdmin):
                                             "stopped."))
                 return redirect("admin:enrollment_customer_change", customer.pk)
         return self._render(request, customer, _("Take a loss report"), form, "loss")
+
+    @method_decorator(sensitive_post_parameters("id_document_number"))
+    def device_removal_view(self, request, pk):
+        from certcenter.devices import device_remove_at_counter
+        from certcenter.selectors import devices_for_customer
+
+        customer = self._customer(request, pk)
+        devices = [(d.pk, f"{d.label} · {d.created_at:%Y-%m-%d}")
+                   for d in devices_for_customer(customer=customer)]
+        form = DeviceRemovalForm(request.POST or None, devices=devices)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                device_remove_at_counter(customer=customer, device_id=data["device"],
+                                         teller=request.user,
+                                         id_document_type=data["id_document_type"],
+                                         id_document_number=data["id_document_number"])
+            except PostbankError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("The designated device was removed."))
+                return redirect("admin:enrollment_customer_change", customer.pk)
+        return self._render(request, customer, _("Remove a designated device"), form,
+                            "device-removal")
 
     @method_decorator(sensitive_post_parameters("id_document_number"))
     @method_decorator(never_cache)

@@ -100,6 +100,17 @@ class IdCheckForm(forms.Form):
                                          widget=forms.TextInput(attrs=_NO_AUTOFILL))
 
 
+class DeviceRemovalForm(IdCheckForm):
+    """A designated device removed at the counter (the last one can only go here)."""
+
+    device = forms.TypedChoiceField(label=_("Designated device"), coerce=int)
+    field_order = ["device", "id_document_type", "id_document_number"]
+
+    def __init__(self, *args, devices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].choices = devices
+
+
 class LossReportForm(forms.Form):
     medium = forms.ChoiceField(label=_("Medium reported lost"),
                                choices=[("security_card", _("security card")),

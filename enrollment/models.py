@@ -350,6 +350,7 @@ class IdCheck(models.Model):
         ADULT_LIMITS = "adult_limits", _("minor limits raised")
         LOSS_REPORT = "loss_report", _("loss report")
         MEDIUM_REPLACEMENT = "medium_replacement", _("replacement medium")
+        DEVICE_REMOVAL = "device_removal", _("designated device removed")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="id_checks",
                                  verbose_name=_("customer"))

@@ -24,7 +24,7 @@ from enrollment.models import (
 from enrollment.services import customer_limits, wrong_entry_record
 from postbank.models import AuditEvent
 from tests.enrollment.helpers import rrn_born, submit
-from tests.factories import UserFactory
+from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +180,35 @@ def test_customer_search_by_rrn_uses_the_keyed_hash(client, teller):
                           HTTP_ACCEPT_LANGUAGE="en")
     assert "No customer has this resident registration number." in missing.content.decode()
     assert other not in missing.content.decode()
+
+
+def test_teller_removes_the_last_designated_device_after_an_id_check(client, teller):
+    from certcenter.models import DesignatedDevice
+
+    customer = submit().application.customer
+    other = DesignatedDevice.objects.create(customer=CustomerFactory(), label="남의 PC",
+                                            device_hash="c" * 64)
+    last = DesignatedDevice.objects.create(customer=customer, label="집 PC", device_hash="a" * 64)
+    page = client.get(f"/counter/enrollment/customer/{customer.pk}/change/")
+    assert b'data-testid="device-removal-link"' in page.content
+    url = f"/counter/enrollment/customer/{customer.pk}/devices/"
+    form = client.get(url)
+    assert "집 PC" in form.content.decode() and "남의 PC" not in form.content.decode()
+
+    # Another customer's device is not on this customer's list: refused, nothing removed.
+    refused = client.post(url, {"device": other.pk, **ID})
+    assert refused.status_code == 200
+    missing_id = client.post(url, {"device": last.pk, "id_document_type": "passport",
+                                   "id_document_number": ""})
+    assert missing_id.status_code == 200
+    assert DesignatedDevice.objects.count() == 2
+    assert not IdCheck.objects.filter(purpose="device_removal").exists()
+
+    done = client.post(url, {"device": last.pk, **ID})
+    assert done.status_code == 302
+    assert list(DesignatedDevice.objects.all()) == [other]
+    check = IdCheck.objects.get(customer=customer, purpose="device_removal")
+    assert check.teller == teller
+    removed = AuditEvent.objects.get(event="device_removed")
+    assert (removed.actor, removed.channel, removed.subject) == (
+        teller, "counter", f"device:{last.pk}")
