@@ -41,6 +41,18 @@ class IncompleteApplication(InvalidInput):
     title = _("The application lacks documents.")
 
 
+class BusinessNeedsOtp(InvalidInput):
+    code = "business_needs_otp"
+    title = _("A business customer's security medium is an OTP, not a security card.")
+
+
+def business_medium_check(*, customer_type: str, medium: str) -> None:
+    """Corporate customers must use OTP (DOMAIN.md): the sole proprietor is the business
+    customer here."""
+    if customer_type == Customer.Type.SOLE_PROPRIETOR and medium != Application.Medium.OTP:
+        raise BusinessNeedsOtp(field="medium")
+
+
 class MinorNeedsRepresentative(Refused):
     code = "minor_needs_representative"
     title = _("A minor under 18 can apply only through a legal representative.")
@@ -246,6 +258,7 @@ def application_submit(
         raise IncompleteApplication(
             _("The application cannot be completed without: %(documents)s.")
             % {"documents": "; ".join(labels)}, missing=missing)
+    business_medium_check(customer_type=customer_type, medium=medium)
     numbers = [n for n in (designated_account_numbers or []) if n.strip()]
     if not numbers and not new_account_password:
         raise NoDesignatedAccount()

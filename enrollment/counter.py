@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import identity
-from enrollment.applications import id_document_clean, id_document_mask
+from enrollment.applications import business_medium_check, id_document_clean, id_document_mask
 from enrollment.models import Application, Customer, IdCheck, User
 from enrollment.security import medium_report_lost, otp_issue, security_card_issue
 from enrollment.services import notification_send, suspension_lift
@@ -111,6 +111,7 @@ def customer_medium_replace(*, customer: Customer, medium: str, teller: User,
     check. Returns (serial, card codes, OTP secret) for printing once."""
     if medium not in Application.Medium.values:
         raise InvalidInput(code="invalid_medium", field="medium")
+    business_medium_check(customer_type=customer.customer_type, medium=medium)
     with transaction.atomic():
         id_check_record(customer=customer, purpose=IdCheck.Purpose.MEDIUM_REPLACEMENT,
                         teller=teller, id_document_type=id_document_type,

@@ -11,6 +11,7 @@ from accounts.models import Account
 from accounts.selectors import AccountNotFound
 from enrollment.applications import (
     AlreadyRegistered,
+    BusinessNeedsOtp,
     IncompleteApplication,
     MinorNeedsRepresentative,
     RepresentativeNotAllowed,
@@ -98,6 +99,12 @@ def test_sole_proprietor_needs_a_valid_business_number_and_its_papers():
     assert refused.value.extra["missing"] == [Document.BUSINESS_REGISTRATION]
     assert "copy of the business registration certificate" in str(refused.value.message)
     assert not Customer.objects.exists()
+    # Corporate customers must use OTP: a security card is refused, nothing is created.
+    with pytest.raises(BusinessNeedsOtp) as refused:
+        submit(customer_type="sole_proprietor", business_number="116-82-00276",
+               documents=documents, medium=Application.Medium.SECURITY_CARD)
+    assert (refused.value.code, refused.value.extra["field"]) == ("business_needs_otp", "medium")
+    assert not Customer.objects.exists() and not SecurityCard.objects.exists()
     outcome = submit(customer_type="sole_proprietor", business_number="116-82-00276",
                      documents=documents, medium=Application.Medium.OTP)
     customer = outcome.application.customer

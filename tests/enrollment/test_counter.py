@@ -212,3 +212,20 @@ def test_teller_removes_the_last_designated_device_after_an_id_check(client, tel
     removed = AuditEvent.objects.get(event="device_removed")
     assert (removed.actor, removed.channel, removed.subject) == (
         teller, "counter", f"device:{last.pk}")
+
+
+@time_machine.travel(APPLIED, tick=False)
+def test_a_business_customers_replacement_medium_is_an_otp(client, teller):
+    customer = submit(customer_type="sole_proprietor", business_number="116-82-00276",
+                      documents=[Document.APPLICATION_FORM, Document.BUSINESS_REGISTRATION,
+                                 Document.REPRESENTATIVE_ID, Document.PASSBOOK_SEAL],
+                      medium=Application.Medium.OTP).application.customer
+    url = f"/counter/enrollment/customer/{customer.pk}/replace/"
+    refused = client.post(url, {"medium": "security_card", **ID})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["medium"] == [
+        "A business customer's security medium is an OTP, not a security card."]
+    assert not SecurityCard.objects.filter(customer=customer).exists()
+    assert not IdCheck.objects.filter(customer=customer).exists()
+    done = client.post(url, {"medium": "otp", **ID})
+    assert done.status_code == 200 and 'data-testid="medium-printout"' in done.content.decode()
