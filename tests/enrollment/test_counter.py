@@ -221,7 +221,7 @@ def test_a_business_customers_replacement_medium_is_an_otp(client, teller):
                                  Document.REPRESENTATIVE_ID, Document.PASSBOOK_SEAL],
                       medium=Application.Medium.OTP).application.customer
     url = f"/counter/enrollment/customer/{customer.pk}/replace/"
-    refused = client.post(url, {"medium": "security_card", **ID})
+    refused = client.post(url, {"medium": "security_card", **ID}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200
     assert refused.context["form"].errors["medium"] == [
         "A business customer's security medium is an OTP, not a security card."]
