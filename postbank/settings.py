@@ -27,10 +27,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
+# Set by manage.py for makemigrations only: nothing is signed, encrypted or served, so the
+# secrets below may be missing even with DEBUG off. Everything else fails closed without them.
+SCHEMA_ONLY = env_bool("POSTBANK_SCHEMA_ONLY")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEBUG and not SCHEMA_ONLY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-development-only-key-not-for-production"  # noqa: S105
 
@@ -38,7 +41,7 @@ if not SECRET_KEY:
 # see postbank/crypto.py. Like SECRET_KEY it is required when DEBUG is off.
 PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", "")
 if not PERSONAL_DATA_KEY:
-    if not DEBUG:
+    if not DEBUG and not SCHEMA_ONLY:
         raise ImproperlyConfigured("PERSONAL_DATA_KEY must be set when DEBUG is off.")
     PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWtleSE="
 
