@@ -141,12 +141,19 @@ def device_designate(
     return device
 
 
+def _device_locked(*, customer: Customer, device_id: int) -> DesignatedDevice:
+    """The customer's device, with the customer row locked (device changes take turns);
+    another customer's or an unknown device is NotFound. Inside a transaction."""
+    Customer.objects.select_for_update().get(pk=customer.pk)
+    device = DesignatedDevice.objects.filter(customer=customer, pk=device_id).first()
+    if device is None:
+        raise NotFound()
+    return device
+
+
 def device_remove(*, customer: Customer, device_id: int) -> None:
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
-        device = DesignatedDevice.objects.filter(customer=customer, pk=device_id).first()
-        if device is None:
-            raise NotFound()
+        device = _device_locked(customer=customer, device_id=device_id)
         if DesignatedDevice.objects.filter(customer=customer).count() <= 1:
             raise LastDeviceAtCounter()
         device.delete()
@@ -158,10 +165,7 @@ def device_remove_at_counter(*, customer: Customer, device_id: int, teller: User
     """A teller removes a designated device after checking the customer's ID: the only way
     to remove the last one (online, device_remove refuses it)."""
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
-        device = DesignatedDevice.objects.filter(customer=customer, pk=device_id).first()
-        if device is None:
-            raise NotFound()
+        device = _device_locked(customer=customer, device_id=device_id)
         id_check_record(customer=customer, purpose=IdCheck.Purpose.DEVICE_REMOVAL, teller=teller,
                         id_document_type=id_document_type,
                         id_document_number=id_document_number)

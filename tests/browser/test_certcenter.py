@@ -269,23 +269,13 @@ def test_a_registered_certificate_of_another_bank_logs_in_from_its_files(
 ):
     from cryptography.hazmat.primitives import serialization
 
-    from certcenter import client, foreign, services
+    from certcenter import client
     from postbank.models import AuditEvent
-    from tests.certcenter.other_bank import OtherBankCa
+    from tests.certcenter.other_bank import registered_certificate
 
     customer = CustomerFactory(name="홍길동")
-    other = OtherBankCa()
-    other.trust()
-    leaf, key = other.leaf()
+    leaf, key, registered = registered_certificate(customer)
     der = leaf.public_bytes(serialization.Encoding.DER)
-    nonce = services.login_challenge_issue(purpose=foreign.FOREIGN_PURPOSE, customer=customer)
-    registered = foreign.foreign_certificate_register(
-        customer=customer,
-        certificate=der,
-        intermediates=[other.sub.public_bytes(serialization.Encoding.DER)],
-        nonce=nonce.nonce,
-        signature=client.sign(key, foreign.foreign_signed_bytes(nonce.nonce)),
-    )
     (tmp_path / "signCert.der").write_bytes(der)
     (tmp_path / "signPri.key").write_bytes(client.private_key_encrypt(key, CERT_PASSWORD))
 

@@ -74,3 +74,22 @@ class OtherBankCa:
                 critical=True,
             )
         return builder.sign(self.sub_key, hashes.SHA256()), key
+
+
+def registered_certificate(customer, *, days: int = 365):
+    """A certificate of a new trusted other bank, registered to the customer as the
+    certificate center registers one (path, policy, proof of possession): (leaf, key, row)."""
+    from certcenter import client, foreign, services
+
+    other = OtherBankCa()
+    other.trust()
+    leaf, key = other.leaf(days=days)
+    nonce = services.login_challenge_issue(purpose=foreign.FOREIGN_PURPOSE, customer=customer)
+    registered = foreign.foreign_certificate_register(
+        customer=customer,
+        certificate=leaf.public_bytes(serialization.Encoding.DER),
+        intermediates=[other.sub.public_bytes(serialization.Encoding.DER)],
+        nonce=nonce.nonce,
+        signature=client.sign(key, foreign.foreign_signed_bytes(nonce.nonce)),
+    )
+    return leaf, key, registered

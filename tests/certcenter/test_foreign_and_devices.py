@@ -22,7 +22,7 @@ from certcenter.errors import (
 )
 from certcenter.models import DesignatedDevice, ForeignCertificate
 from postbank.models import AuditEvent
-from tests.certcenter.other_bank import OtherBankCa
+from tests.certcenter.other_bank import OtherBankCa, registered_certificate
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory
 
 
@@ -137,10 +137,7 @@ def _login(leaf, key):
 
 
 def test_a_registered_certificate_logs_in_and_signs_orders(db, customer):
-    other = OtherBankCa()
-    other.trust()
-    leaf, key = other.leaf()
-    registered = _register(customer, leaf, key, [other.sub])
+    leaf, key, registered = registered_certificate(customer)
 
     logged_in = _login(leaf, key)
     assert (logged_in, logged_in.customer) == (registered, customer)
@@ -173,10 +170,7 @@ def test_an_unregistered_certificate_of_another_bank_cannot_log_in(db, customer)
 
 
 def test_a_registered_certificate_stops_working_when_it_expires(db, customer):
-    other = OtherBankCa()
-    other.trust()
-    leaf, key = other.leaf(days=30)
-    registered = _register(customer, leaf, key, [other.sub])
+    leaf, key, registered = registered_certificate(customer, days=30)
     order = b"postbank-transfer-order:example"
     with time_machine.travel(registered.not_after + timedelta(seconds=1), tick=False):
         with pytest.raises(CertificateNotUsable):
@@ -188,10 +182,7 @@ def test_a_registered_certificate_stops_working_when_it_expires(db, customer):
 
 
 def test_the_login_api_answers_a_token_for_a_registered_certificate(db, customer):
-    other = OtherBankCa()
-    other.trust()
-    leaf, key = other.leaf()
-    registered = _register(customer, leaf, key, [other.sub])
+    leaf, key, registered = registered_certificate(customer)
     api = APIClient()
     nonce = api.post(reverse("certcenter-api-login-challenge")).json()["nonce"]
     answer = api.post(

@@ -7,18 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from cryptography.hazmat.primitives import serialization
 from django.db import IntegrityError
 from rest_framework.test import APIClient
 
 from accounts.models import Account, JournalEntry
 from certcenter import client as device
-from certcenter import foreign
 from certcenter import services as certcenter
 from enrollment.models import Customer
 from enrollment.services import api_token_issue
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
-from tests.certcenter.other_bank import OtherBankCa
+from tests.certcenter.other_bank import registered_certificate
 from tests.transfers.conftest import card_holder, ledger_snapshot
 from transfers.models import Transfer
 from transfers.services import (
@@ -100,19 +98,7 @@ def test_the_signed_order_is_kept_as_evidence(sender, target):
 def test_an_order_signed_with_a_registered_certificate_of_another_bank_moves_money(
     sender, target
 ):
-    other = OtherBankCa()
-    other.trust()
-    leaf, key = other.leaf()
-    nonce = certcenter.login_challenge_issue(
-        purpose=foreign.FOREIGN_PURPOSE, customer=sender.customer
-    ).nonce
-    registered = foreign.foreign_certificate_register(
-        customer=sender.customer,
-        certificate=leaf.public_bytes(serialization.Encoding.DER),
-        intermediates=[other.sub.public_bytes(serialization.Encoding.DER)],
-        nonce=nonce,
-        signature=device.sign(key, foreign.foreign_signed_bytes(nonce)),
-    )
+    _leaf, key, registered = registered_certificate(sender.customer)
     transfer = prepare(sender, target)
     done = confirm(sender, transfer, device.sign(key, transfer_order_bytes(transfer=transfer)))
     done.refresh_from_db()
