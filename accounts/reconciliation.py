@@ -20,7 +20,7 @@ MAX_LISTED = 50
 def _snapshot(*, outermost: bool) -> None:
     # Only the first statement of a transaction may set its isolation (inside a caller's
     # transaction, e.g. a test, the caller's snapshot rules apply).
-    if outermost and connection.vendor == "postgresql":
+    if outermost:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 

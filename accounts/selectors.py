@@ -209,17 +209,12 @@ def account_balance_series(*, account: Account, query: HistoryQuery) -> list[tup
     if not days:
         return []
     ends = [datetime.combine(d + timedelta(days=1), time.min, tzinfo=KST) for d in days]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT (SELECT p.balance_after FROM accounts_posting p "
-                "WHERE p.account_id = %s AND p.created_at < e.at "
-                "ORDER BY p.created_at DESC, p.id DESC LIMIT 1) "
-                "FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS e(at, n) ORDER BY e.n",
-                [account.pk, ends])
-            balances = [row[0] for row in cursor.fetchall()]
-    else:
-        rows = Posting.objects.filter(account=account).order_by("-created_at", "-id")
-        balances = [rows.filter(created_at__lt=end).values_list("balance_after", flat=True)
-                    .first() for end in ends]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT p.balance_after FROM accounts_posting p "
+            "WHERE p.account_id = %s AND p.created_at < e.at "
+            "ORDER BY p.created_at DESC, p.id DESC LIMIT 1) "
+            "FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS e(at, n) ORDER BY e.n",
+            [account.pk, ends])
+        balances = [row[0] for row in cursor.fetchall()]
     return [(d, balance or 0) for d, balance in zip(days, balances, strict=True)]

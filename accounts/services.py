@@ -85,7 +85,7 @@ def accounts_lock(*, ids) -> dict[int, Account]:
     # Hand-written (postbank.rawsql): every movement of money locks its accounts here.
     rows = rawsql.select(
         f"SELECT {rawsql.columns(Account, 'a')} FROM {rawsql.table(Account)} a "  # noqa: S608
-        f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id" + rawsql.for_update(),
+        f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id" + rawsql.FOR_UPDATE,
         ids, Account)
     return {account.pk: account for (account,) in rows}
 

@@ -54,9 +54,6 @@ USERNAME = "bench-history"
 def _use_bench_database() -> bool:
     """Points the default connection at pb_bench (created if missing), as Django's test
     runner does for its test database."""
-    if connection.vendor != "postgresql":
-        print("skipped: needs PostgreSQL (set DATABASE_URL)")
-        return False
     params = connection.get_connection_params()
     connection.close()
     admin = psycopg2.connect(**{**params, "dbname": "postgres"})

@@ -107,9 +107,6 @@ class Client:
 
 
 def _use_bench_database() -> dict | None:
-    if connection.vendor != "postgresql":
-        print("skipped: needs PostgreSQL (set DATABASE_URL)")
-        return None
     params = connection.get_connection_params()
     connection.close()
     admin = psycopg2.connect(**{**params, "dbname": "postgres"})

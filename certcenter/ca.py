@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from certcenter import profile
 from certcenter.errors import CaNotReady
+from certcenter.keys import rsa_key_generate
 from certcenter.models import CertificateAuthority
 
 ROOT_YEARS = 20
@@ -133,7 +134,7 @@ def _ca_cert(
 
 def ca_hierarchy_create(*, now: datetime) -> tuple[CertificateAuthority, CertificateAuthority]:
     """A new root and issuing CA; the previous active pair (if any) is deactivated."""
-    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root_key = rsa_key_generate()
     root_cert = _ca_cert(
         subject=_ca_name("Postbank Root CA"),
         key=root_key,
@@ -143,7 +144,7 @@ def ca_hierarchy_create(*, now: datetime) -> tuple[CertificateAuthority, Certifi
         years=ROOT_YEARS,
         path_length=1,
     )
-    issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    issuing_key = rsa_key_generate()
     issuing_cert = _ca_cert(
         subject=_ca_name("Postbank Issuing CA 1"),
         key=issuing_key,

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.utils.translation import gettext_lazy as _
 
+from certcenter.keys import rsa_key_generate
 from postbank.errors import InvalidInput
 
 PASSWORD_RULE = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)(?=.*[^A-Za-z\d\s]).{10,50}$")
@@ -29,7 +30,7 @@ def certificate_password_check(password: str) -> None:
 
 
 def key_generate() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return rsa_key_generate()
 
 
 def csr_make(key: rsa.RSAPrivateKey, *, name: str | None = None) -> bytes:

@@ -213,7 +213,7 @@ def security_challenge_issue(
         # The card row serialises concurrent issues, so two cannot both stay open.
         card = rawsql.rows(
             f"SELECT id FROM {rawsql.table(SecurityCard)} WHERE customer_id = %s AND status = %s"  # noqa: S608
-            + rawsql.for_update(),
+            + rawsql.FOR_UPDATE,
             [customer.pk, MediumStatus.ACTIVE],
         )
         if not card:

@@ -316,60 +316,19 @@ FROM suspended
 """
 
 
-def _dormancy_batch_sql(*, phase: str, params: dict) -> int:
+def _dormancy_batch(*, phase: str, params: dict) -> int:
     sql = _NOTICE_SQL if phase == "noticed" else _SUSPEND_SQL
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _dormancy_batch_orm(*, phase: str, params: dict) -> int:
-    """The same batch through the ORM, for the SQLite demo database."""
-    from postbank.models import AuditEvent
-
-    now = params["now"]
-    rows = Customer.objects.select_for_update().filter(suspension="")
-    if phase == "noticed":
-        rows = rows.filter(dormancy_notice_at__isnull=True,
-                           last_used_at__lte=params["notice_cutoff"],
-                           last_used_at__gt=params["suspend_cutoff"])
-    else:
-        rows = rows.filter(last_used_at__lte=params["suspend_cutoff"])
-    with transaction.atomic():
-        picked = list(rows.values("pk", "user_id", "phone_masked", "last_used_at")
-                      [:params["batch"]])
-        ids = [row["pk"] for row in picked]
-        if phase == "noticed":
-            Customer.objects.filter(pk__in=ids).update(dormancy_notice_at=now)
-            Notification.objects.bulk_create(Notification(
-                customer_id=row["pk"], kind="dormancy_notice", recipient=row["phone_masked"],
-                created_at=now, text=params["text"].replace("{date}", (
-                    timezone.localtime(row["last_used_at"])
-                    + relativedelta(months=policy.DORMANCY_MONTHS)).strftime("%Y-%m-%d")))
-                for row in picked)
-        else:
-            Customer.objects.filter(pk__in=ids).update(
-                suspension=Customer.Suspension.DORMANT, suspended_at=now)
-            Notification.objects.bulk_create(Notification(
-                customer_id=row["pk"], kind="dormancy_suspended", recipient=row["phone_masked"],
-                created_at=now, text=params["text"]) for row in picked)
-            AuditEvent.objects.bulk_create(AuditEvent(
-                event="suspended", actor_id=row["user_id"], subject=f"customer:{row['pk']}",
-                channel="system", detail={"reason": "dormant"}) for row in picked)
-    return len(ids)
-
-
-def dormancy_sweep(*, batch_size: int = policy.DORMANCY_BATCH_SIZE,
-                   set_based_sql: bool | None = None) -> DormancyResult:
+def dormancy_sweep(*, batch_size: int = policy.DORMANCY_BATCH_SIZE) -> DormancyResult:
     """The dormancy beat task's service. Sends the notice policy.DORMANCY_NOTICE_DAYS before,
     then suspends customers with policy.DORMANCY_MONTHS without use (no login, no
     transaction), in batches each in its own transaction, the notification and audit rows
-    written with them: on PostgreSQL one set-based statement per batch, elsewhere (the
-    SQLite demo) the ORM. Running it twice changes nothing the second time: only
-    unsuspended, un-noticed rows qualify."""
-    if set_based_sql is None:
-        set_based_sql = connection.vendor == "postgresql"
-    run_batch = _dormancy_batch_sql if set_based_sql else _dormancy_batch_orm
+    written with them in one set-based statement per batch. Running it twice changes
+    nothing the second time: only unsuspended, un-noticed rows qualify."""
     now = timezone.now()
     suspend_cutoff, notice_cutoff = dormancy_cutoffs(now)
     with translation.override(settings.LANGUAGE_CODE):
@@ -388,7 +347,7 @@ def dormancy_sweep(*, batch_size: int = policy.DORMANCY_BATCH_SIZE,
     for phase in ("noticed", "suspended"):
         total = 0
         while True:
-            done = run_batch(phase=phase, params={**params, "text": texts[phase]})
+            done = _dormancy_batch(phase=phase, params={**params, "text": texts[phase]})
             total += done
             if done:
                 logger.info("Dormancy sweep: %s %d customers in this batch, %d so far.",

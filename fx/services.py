@@ -35,7 +35,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 import pycountry
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -308,15 +308,20 @@ def rates_pull(*, source=None) -> RateNotice:
     """Publishes what the configured rate source reports (the beat task)."""
     source = source or import_string(settings.FX_RATE_SOURCE)()
     rows = [rate_row_clean(row) for row in source.fetch()]
-    # Run twice with an unchanged sheet, the task publishes one notice.
-    latest = notice_latest()
-    if latest is not None and latest.source == RateNotice.Source.FEED \
-            and latest.notice_date == kst_date():
-        published = {RateRow(currency=r.currency_id, **{f: getattr(r, f) for f in RATE_FIELDS})
-                     for r in latest.rates.all()}
-        if published == set(rows):
-            return latest
-    return rate_notice_publish(rows=rows, source=RateNotice.Source.FEED)
+    # Run twice with an unchanged sheet, even at once, the task publishes one notice: the
+    # look at the latest notice and the publication hold one advisory lock.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fx.rates_pull'))")
+        latest = notice_latest()
+        if latest is not None and latest.source == RateNotice.Source.FEED \
+                and latest.notice_date == kst_date():
+            published = {RateRow(currency=r.currency_id,
+                                 **{f: getattr(r, f) for f in RATE_FIELDS})
+                         for r in latest.rates.all()}
+            if published == set(rows):
+                return latest
+        return rate_notice_publish(rows=rows, source=RateNotice.Source.FEED)
 
 
 def notice_latest(*, at: datetime | None = None) -> RateNotice | None:

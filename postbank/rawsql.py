@@ -4,13 +4,10 @@ Building a statement with the ORM costs 0.4 to 1 ms of CPU on the bench machine;
 hand-written one costs about 0.06 ms (bench/transfers_api: a transfer's two API calls ran
 about 36 statements). The hot paths therefore read with `select`: the SQL names its columns
 with `columns()`, and every row comes back as model instances built by Model.from_db with
-the converters the ORM applies, so the code after it cannot tell the difference. Parameters
-are adapted as the ORM adapts them (datetimes, dates, UUIDs), so the same SQL runs on
-PostgreSQL and on the demo's SQLite.
+the converters the ORM applies, so the code after it cannot tell the difference. psycopg2
+adapts the parameters (datetimes, dates, UUIDs) as it does for the ORM.
 """
 
-import uuid
-from datetime import date, datetime
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -30,30 +27,12 @@ def _db():
     return connections[DEFAULT_DB_ALIAS]
 
 
-def for_update(of: str = "") -> str:
-    """` FOR UPDATE [OF alias]` where the database has row locks (SQLite locks the whole
-    database for a write transaction instead: settings.py makes it IMMEDIATE)."""
-    if not _db().features.has_select_for_update:
-        return ""
-    return f" FOR UPDATE OF {of}" if of else " FOR UPDATE"
-
-
-def _adapt(db, params: list) -> list:
-    adapted = []
-    for value in params:
-        if isinstance(value, datetime):
-            value = db.ops.adapt_datetimefield_value(value)
-        elif isinstance(value, date):
-            value = db.ops.adapt_datefield_value(value)
-        elif isinstance(value, uuid.UUID) and not db.features.has_native_uuid_field:
-            value = value.hex
-        adapted.append(value)
-    return adapted
+FOR_UPDATE = " FOR UPDATE"
 
 
 def _run(db, sql: str, params: list):
     cursor = db.cursor()
-    cursor.execute(sql, _adapt(db, params))
+    cursor.execute(sql, params)
     return cursor
 
 
@@ -69,7 +48,7 @@ def execute(sql: str, params: list) -> int:
 
 
 @cache
-def _loader(model: type[models.Model], vendor: str) -> tuple:
+def _loader(model: type[models.Model]) -> tuple:
     db = _db()
     fields = model._meta.concrete_fields
     converters = []
@@ -83,7 +62,7 @@ def _loader(model: type[models.Model], vendor: str) -> tuple:
 def _instance(db, model: type[models.Model], values: tuple) -> models.Model | None:
     if all(value is None for value in values):  # the missing side of an outer join
         return None
-    attnames, converters = _loader(model, db.vendor)
+    attnames, converters = _loader(model)
     converted = []
     for value, (column, found) in zip(values, converters, strict=True):
         for converter in found:

@@ -1,8 +1,9 @@
 """Postbank settings, read from the environment.
 
 DEBUG is off unless DEBUG=1; with DEBUG off a SECRET_KEY must be given (fail closed).
-Without DATABASE_URL the app uses an embedded SQLite file; without REDIS_URL the cache
-is in-process and Celery runs tasks eagerly, so the demo needs no server.
+DATABASE_URL names the PostgreSQL database (`make run` and `make test` start a private
+server through postbank/localdb.py and set it); without REDIS_URL the cache is in-process and
+Celery runs tasks eagerly, so the demo needs no Redis.
 """
 
 import os
@@ -109,24 +110,22 @@ TEMPLATES = [
     },
 ]
 
-DEMO_DATABASE = BASE_DIR / "var" / "postbank.sqlite3"
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    if not SCHEMA_ONLY:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must name a PostgreSQL database (make run and make test start a "
+            "private server and set it: python -m postbank.localdb -- COMMAND).")
+    DATABASE_URL = "postgres:///postbank"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DEMO_DATABASE}"),
+        DATABASE_URL,
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE makes every atomic block take the write lock up front: SQLite's stand-in
-    # for the row locks that PostgreSQL gives.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DEMO_DATABASE.parent.mkdir(exist_ok=True)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database.")
 ATOMIC_REQUESTS = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -188,8 +187,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: the broker and result store are Redis; without REDIS_URL tasks run in-process.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery: the broker and result store are Redis (CELERY_BROKER_URL, by default REDIS_URL: give
+# the broker its own Redis database so that clearing the cache never drops queued tasks);
+# without REDIS_URL tasks run in-process.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

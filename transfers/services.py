@@ -658,7 +658,7 @@ def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
 _POST_SQL = (
     f"SELECT {rawsql.columns(Transfer, 't')}, {rawsql.columns(Customer, 'c')} "  # noqa: S608
     f"FROM {rawsql.table(Transfer)} t JOIN {rawsql.table(Customer)} c ON c.id = t.customer_id "
-    "WHERE t.id = %s" + rawsql.for_update(of="t")
+    "WHERE t.id = %s" + " FOR UPDATE OF t"
 )
 
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from postbank.db import PostgresOnlySQL, append_only
+from postbank.db import append_only
 
 BALANCED = """
 CREATE OR REPLACE FUNCTION accounts_entry_must_balance() RETURNS trigger AS $$
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
     dependencies = [("accounts", "0001_initial"), ("postbank", "0002_audit_append_only")]
 
     operations = [
-        PostgresOnlySQL(BALANCED, UNBALANCED_REVERSE),
+        migrations.RunSQL(BALANCED, UNBALANCED_REVERSE),
         append_only("accounts_journalentry"),
         append_only("accounts_posting"),
         migrations.RunPython(seed_ledger_accounts, migrations.RunPython.noop),

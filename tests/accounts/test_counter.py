@@ -184,7 +184,6 @@ def test_operator_cannot_take_cash_but_runs_reconciliation(client):
     assert b"BALANCED" in page.content
 
 
-@pytest.mark.pg
 def test_the_counter_shows_a_corrupted_balance_in_the_last_report(client):
     _staff(client, "operator")
     account = AccountFactory(balance=8_000)

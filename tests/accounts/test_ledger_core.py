@@ -98,7 +98,6 @@ def test_frozen_account_cannot_move_but_a_reversal_may_credit_it():
     assert reversal.reverses == entry
 
 
-@pytest.mark.pg
 def test_database_refuses_an_unbalanced_entry_even_through_raw_sql():
     account = AccountFactory()
     with pytest.raises(IntegrityError, match="unbalanced"), transaction.atomic(), \
@@ -118,7 +117,6 @@ def test_database_refuses_an_unbalanced_entry_even_through_raw_sql():
     assert not Posting.objects.exists()
 
 
-@pytest.mark.pg
 @pytest.mark.parametrize(("sql", "constraint"), [
     # -1 breaks both balance >= 0 and balance >= hold; PostgreSQL names the first by name.
     ("UPDATE accounts_account SET balance = -1 WHERE id = %s",
@@ -157,7 +155,6 @@ def _forged_entry(cursor, account, *amounts):
     return entry_id
 
 
-@pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("amounts", "message"), [
     ((1_000_000, -1), "unbalanced: 999999 KRW left over"),
@@ -176,7 +173,6 @@ def test_the_deferred_trigger_refuses_a_bad_entry_at_commit(amounts, message):
     assert account.balance == 0
 
 
-@pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 def test_a_balanced_raw_entry_commits():
     account = AccountFactory()
@@ -186,7 +182,6 @@ def test_a_balanced_raw_entry_commits():
                   .values_list("amount", flat=True)) == [-1_500, -500, 2_000]
 
 
-@pytest.mark.pg
 def test_database_refuses_changing_or_deleting_history():
     account = AccountFactory()
     entry = _deposit(account, 700)
@@ -215,7 +210,6 @@ def test_history_cannot_be_deleted_through_the_orm():
     assert Posting.objects.filter(account=account).count() == 1
 
 
-@pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deposits_and_withdrawals_lose_nothing_and_never_overdraw():
     account = AccountFactory()
@@ -262,7 +256,6 @@ def test_concurrent_deposits_and_withdrawals_lose_nothing_and_never_overdraw():
     assert sum(Posting.objects.values_list("amount", flat=True)) == 0
 
 
-@pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_withdrawals_pay_out_exactly_what_the_balance_covers():
     account = AccountFactory()

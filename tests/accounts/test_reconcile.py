@@ -26,7 +26,6 @@ def test_a_clean_ledger_reconciles(capsys):
         True, 2, 0, "command")
 
 
-@pytest.mark.pg
 def test_a_corrupted_balance_is_found_and_exits_non_zero(capsys):
     account = AccountFactory(balance=10_000)
     AccountFactory(balance=500)

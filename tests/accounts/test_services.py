@@ -151,7 +151,6 @@ def test_hold_cannot_exceed_the_balance():
     assert Account.objects.get(pk=account.pk).hold == 0
 
 
-@pytest.mark.pg
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_counter_cash_loses_no_update_and_never_overdraws():
     teller = UserFactory(username="teller-conc", is_staff=True)

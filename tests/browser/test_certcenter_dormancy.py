@@ -151,3 +151,28 @@ def test_suspension_for_wrong_entries_is_refused_in_english_at_phone_width(
     customer.refresh_from_db()
     assert (customer.suspension, customer.wrong_entries) == ("wrong_entries", 0)
     assert AuditEvent.objects.filter(event="suspension_lifted").count() == 0
+
+
+def test_a_file_import_clicked_while_the_page_script_loads_is_not_lost(
+    live_server, page, bank_ca, tmp_path
+):
+    """The import button is rendered disabled and enabled once certpicker.js has attached
+    its handler: a click before that used to do nothing, and the picker stayed empty. The
+    module is held here until the files are chosen, as a busy machine would hold it."""
+    _customer, certificate, _codes = _holder(tmp_path, Customer.Suspension.DORMANT)
+
+    def held_module(route):
+        response = route.fetch()
+        hold = "await new Promise((resolve) => { window.releaseCertpicker = resolve; });\n"
+        route.fulfill(response=response, body=hold + response.text())
+
+    page.route("**/js/certcenter/certpicker.js", held_module)
+    page.goto(f"{live_server.url}/certcenter/dormancy/")
+    page.wait_for_function("Boolean(window.releaseCertpicker)")
+    page.click(f"text={FILES_SUMMARY['ko']}")
+    page.set_input_files("#cert-file", str(tmp_path / "signCert.der"))
+    page.set_input_files("#key-file", str(tmp_path / "signPri.key"))
+    expect(page.locator("[data-import-files]")).to_be_disabled()
+    page.evaluate("window.releaseCertpicker()")
+    page.click("[data-import-files]")
+    expect(page.locator("[data-testid=device-cert]")).to_have_value(certificate.serial)

@@ -23,7 +23,7 @@ from tests.enrollment.helpers import submit
 from tests.factories import CustomerFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from postbank.models import AuditEvent
 from tests.enrollment.helpers import rrn_born, submit
 from tests.factories import CustomerFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.pg]
+pytestmark = pytest.mark.django_db
 
 # Last used 2025-03-10 10:00 KST.
 LAST_USED = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)
@@ -37,18 +37,12 @@ def _used_at(at):
     return customer
 
 
-@pytest.fixture(params=[True, False], ids=["set-based-sql", "orm"])
-def sweep(request):
-    """The sweep as PostgreSQL runs it, and the ORM batches of the SQLite demo."""
-    return lambda **kwargs: dormancy_sweep(set_based_sql=request.param, **kwargs)
-
-
-def test_dormancy_notice_30_days_before_and_suspension_at_12_months(sweep):
+def test_dormancy_notice_30_days_before_and_suspension_at_12_months():
     customer = _used_at(LAST_USED)
     with time_machine.travel(NOTICE_EVE, tick=False):
-        assert sweep().noticed == 0
+        assert dormancy_sweep().noticed == 0
     with time_machine.travel(NOTICE_DAY, tick=False):
-        result = sweep()
+        result = dormancy_sweep()
     assert (result.noticed, result.suspended) == (1, 0)
     notice = Notification.objects.get(customer=customer, kind="dormancy_notice")
     assert "2026-03-10" in notice.text and notice.recipient == "010-****-1111"
@@ -56,16 +50,16 @@ def test_dormancy_notice_30_days_before_and_suspension_at_12_months(sweep):
     assert customer.dormancy_notice_at == NOTICE_DAY and customer.suspension == ""
 
     with time_machine.travel(MONTHS_12_LESS_A_DAY, tick=False):
-        assert (sweep().noticed, sweep().suspended) == (0, 0)
+        assert (dormancy_sweep().noticed, dormancy_sweep().suspended) == (0, 0)
     customer.refresh_from_db()
     assert customer.suspension == ""
 
     with time_machine.travel(MONTHS_12, tick=False):
-        first = sweep()
+        first = dormancy_sweep()
         state = list(Customer.objects.values_list("pk", "suspension", "suspended_at",
                                                   "dormancy_notice_at"))
         counts = (Notification.objects.count(), AuditEvent.objects.count())
-        second = sweep()
+        second = dormancy_sweep()
     assert (first.noticed, first.suspended) == (0, 1)
     assert (second.noticed, second.suspended) == (0, 0)
     assert list(Customer.objects.values_list("pk", "suspension", "suspended_at",
@@ -92,12 +86,12 @@ def test_use_after_the_notice_withdraws_it_and_restarts_the_clock():
     assert customer.suspension == "" and customer.dormancy_notice_at is None
 
 
-def test_a_customer_already_suspended_is_left_alone_and_batches_cover_everyone(sweep):
+def test_a_customer_already_suspended_is_left_alone_and_batches_cover_everyone():
     wrong = CustomerFactory(suspension=Customer.Suspension.WRONG_ENTRIES, suspended_at=LAST_USED,
                             last_used_at=LAST_USED)
     dormant = [_used_at(LAST_USED) for _ in range(7)]
     with time_machine.travel(MONTHS_12, tick=False):
-        result = sweep(batch_size=3)
+        result = dormancy_sweep(batch_size=3)
     assert result.suspended == 7
     assert set(Customer.objects.filter(suspension="dormant").values_list("pk", flat=True)) == {
         c.pk for c in dormant}

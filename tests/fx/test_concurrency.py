@@ -16,7 +16,7 @@ from postbank import policy
 from postbank.errors import PostbankError
 from tests.fx.conftest import REMIT_AT, SEPA, signed
 
-pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_concurrent_remittances_cannot_pass_the_annual_limit_together(sender, notice):

@@ -12,7 +12,6 @@ def test_audit_record_writes_an_event():
     assert AuditEvent.objects.get(pk=event.pk).event == "login"
 
 
-@pytest.mark.pg
 def test_database_refuses_update_and_delete_of_audit_events():
     event = audit_record(event="login", subject="demo")
     for sql in ("UPDATE postbank_auditevent SET event = 'forged' WHERE id = %s",

@@ -1,5 +1,5 @@
 """postbank.rawsql: hand-written statements give back what the ORM would (same instances,
-same converters), on PostgreSQL and on the demo's SQLite."""
+same converters)."""
 
 import uuid
 from datetime import timedelta
@@ -91,10 +91,3 @@ def test_update_writes_only_the_fields_named():
     assert rawsql.update(account, ["status"]) == 1
     stored = Account.objects.get(pk=account.pk)
     assert (stored.status, stored.balance, stored.hold) == (Account.Status.FROZEN, 500, 100)
-
-
-def test_for_update_is_empty_where_the_database_has_no_row_locks(django_db_setup):
-    from django.db import connection
-
-    expected = " FOR UPDATE OF t" if connection.features.has_select_for_update else ""
-    assert rawsql.for_update(of="t") == expected

@@ -21,7 +21,7 @@ from transfers.services import (
     transfer_prepare,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pg]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_threads(count, work):

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from certcenter.ca import ca_hierarchy_create
@@ -20,12 +20,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rotate=False, **options):
-        exists = CertificateAuthority.objects.filter(active=True).exists()
-        if exists and not rotate:
-            self.stdout.write("The CA exists; nothing to do.")
-            return
         try:
             with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Two deployments starting at once: the second waits, then finds the CA.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ca_init'))")
+                exists = CertificateAuthority.objects.filter(active=True).exists()
+                if exists and not rotate:
+                    self.stdout.write("The CA exists; nothing to do.")
+                    return
                 root, issuing = ca_hierarchy_create(now=timezone.now())
         except Exception as exc:
             raise CommandError(str(exc)) from exc

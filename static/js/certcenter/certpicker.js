@@ -39,6 +39,9 @@ export async function filesRead(root) {
   return { ...certInfo(certDer), certDer, encKey };
 }
 
+// The button is rendered `disabled` (certcenter/_device_certs.html) and enabled here, once
+// its handler is attached: a click while the page's module is still loading (the vendored
+// bundle, the first IndexedDB read) would otherwise do nothing at all.
 export function wireImport(root, report) {
   const button = root.querySelector("[data-import-files]");
   if (!button) return;
@@ -51,4 +54,5 @@ export function wireImport(root, report) {
       report(e.code || "invalid_key_file");
     }
   });
+  button.disabled = false;
 }
