@@ -52,8 +52,10 @@ redis:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 	@redis-cli -u $(TEST_REDIS_URL) ping >/dev/null 2>&1 || { mkdir -p var/redis && \
-	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-	    --dir var/redis --logfile redis.log; sleep 1; redis-cli -u $(TEST_REDIS_URL) ping; }
+	  redis-server --daemonize yes --bind 127.0.0.1 --save "" --appendonly no --dir var/redis \
+	    --port $$(echo $(TEST_REDIS_URL) | sed -E 's#^.*:([0-9]+)(/.*)?$$#\1#') \
+	    --logfile redis.log && for try in 1 2 3 4 5 6 7 8 9 10; do \
+	      redis-cli -u $(TEST_REDIS_URL) ping 2>/dev/null && break; sleep 0.2; done; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

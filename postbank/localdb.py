@@ -35,15 +35,23 @@ def database_ensure(server) -> None:
         server.psql("CREATE DATABASE postbank;")
 
 
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def handles_forget_dead(data: Path) -> None:
     """The wheel stops the server when its last user process exits, counting users in a
     file; a user killed outright (SIGKILL) stays listed and would keep the server up for
     ever, so users that no longer run are dropped before the count is taken."""
-    import psutil
-
     listed = data / ".handle_pids.json"
     if listed.exists():
-        alive = [pid for pid in json.loads(listed.read_text()) if psutil.pid_exists(pid)]
+        alive = [pid for pid in json.loads(listed.read_text()) if process_exists(pid)]
         listed.write_text(json.dumps(alive))
 
 
