@@ -60,6 +60,7 @@ from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
 from postbank.kst import kst_date, kst_day_start
+from postbank.outbox import task_publish
 
 if TYPE_CHECKING:
     from enrollment.security import SecurityChallenge
@@ -660,7 +661,7 @@ def status_changed(*, ca_id: int) -> None:
     from certcenter.tasks import crl_refresh
 
     cache.delete(CRL_CACHE_KEY.format(ca=ca_id))
-    crl_refresh.delay(ca_id)
+    task_publish(crl_refresh, ca_id)
 
 
 def _reason_flag(reason: str) -> x509.ReasonFlags:

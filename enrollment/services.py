@@ -14,6 +14,7 @@ from enrollment.models import ApiToken, Customer, Notification, User
 from postbank import policy
 from postbank.audit import audit_record, client_ip
 from postbank.errors import Forbidden, InvalidInput, PostbankError, Refused
+from postbank.outbox import task_publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -161,12 +162,13 @@ def customer_mark_used(*, customer: Customer) -> None:
 def notification_send(*, customer: Customer, kind: str, text: str,
                       channel: str = Notification.Channel.SMS) -> Notification:
     """Puts a message to the customer's registered phone in the outbox; a Celery task
-    delivers it once the caller's transaction commits (simulated: nothing leaves)."""
+    delivers it once the caller's transaction commits, or the beat's notifications sweep
+    when the broker was down (simulated: nothing leaves)."""
     from enrollment.tasks import notification_deliver
 
     notification = Notification.objects.create(customer=customer, kind=kind, channel=channel,
                                                recipient=customer.phone_masked, text=str(text))
-    transaction.on_commit(lambda: notification_deliver.delay(notification.pk))
+    task_publish_on_commit(notification_deliver, notification.pk)
     return notification
 
 

@@ -43,3 +43,13 @@ class Forbidden(PostbankError):
     code = "forbidden"
     status = 403
     title = _("You may not do this.")
+
+
+class ServiceUnavailable(PostbankError):
+    """Redis (the cache) or the broker cannot be reached: what needs them answers 503 with
+    Retry-After instead of failing; the money path needs neither."""
+
+    code = "service_unavailable"
+    status = 503
+    title = _("This service is briefly unavailable. Please try again in a minute.")
+    retry_after_seconds = 30

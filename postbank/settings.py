@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "postbank.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "postbank.urls"
