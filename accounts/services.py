@@ -17,6 +17,7 @@ from enrollment.services import customer_ensure_active, wrong_entries_reset, wro
 from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, Refused
+from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.money import parse_won
 
 _ACCOUNT_PASSWORD = re.compile(r"^\d{4}$")
@@ -50,11 +51,6 @@ class AccountNotClosable(Refused):
 class AccountStatusConflict(Refused):
     code = "account_status_conflict"
     title = _("The account is not in a state that allows this.")
-
-
-class IdempotencyConflict(Refused):
-    code = "idempotency_conflict"
-    title = _("This request key was already used for a different request.")
 
 
 class InvalidAccountPassword(InvalidInput):
@@ -324,20 +320,16 @@ def _cash_move(*, direction: str, account: Account, amount, id_document: str, te
     if id_document not in CashTransaction.IdDocument.values:
         raise InvalidInput(_("Record the ID the customer showed."), code="id_check_missing",
                            field="id_document")
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > 64:
-        raise InvalidInput(_("A request key (1 to 64 characters) is required."),
-                           code="invalid_idempotency_key", field="idempotency_key")
+    key = idempotency_key_clean(idempotency_key)
     sign = 1 if direction == CashTransaction.Direction.DEPOSIT else -1
     counterparty = _("Counter deposit") if sign > 0 else _("Counter withdrawal")
     with transaction.atomic():
         locked = accounts_lock(ids=[account.pk])
         previous = CashTransaction.objects.filter(idempotency_key=key).first()
         if previous is not None:
-            if (previous.account_id, previous.direction, previous.amount) != (
-                    account.pk, direction, amount):
-                raise IdempotencyConflict()
-            return previous
+            return idempotent_replay(previous, same_request=(
+                previous.account_id, previous.direction, previous.amount) == (
+                    account.pk, direction, amount))
         entry = entry_post(
             kind=f"cash_{direction}", memo=memo, reference=key, actor=teller, locked=locked,
             lines=[Line(amount=sign * amount, account=locked[account.pk],

@@ -59,6 +59,7 @@ from enrollment.models import Customer
 from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
+from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.kst import kst_date, kst_day_start
 from postbank.outbox import task_publish
 
@@ -279,21 +280,11 @@ def _certificate_create(
 
 
 def _idempotent_repeat(*, customer: Customer, idempotency_key: str, csr) -> Certificate | None:
-    if not idempotency_key or len(idempotency_key) > 64:
-        raise InvalidInput(
-            _("An idempotency key of up to 64 characters is required."),
-            code="idempotency_key_required",
-        )
     previous = Certificate.objects.filter(
-        customer=customer, idempotency_key=idempotency_key
+        customer=customer, idempotency_key=idempotency_key_clean(idempotency_key)
     ).first()
-    if previous is None:
-        return None
-    if previous.spki_sha256 != ca_ops.spki_sha256(csr.public_key()):
-        raise Refused(
-            _("This idempotency key was used for another request."), code="idempotency_key_reused"
-        )
-    return previous
+    return idempotent_replay(previous, same_request=previous is not None and (
+        previous.spki_sha256 == ca_ops.spki_sha256(csr.public_key())))
 
 
 def _live_for_update(*, customer: Customer, cert_type: str, now: datetime) -> Certificate | None:

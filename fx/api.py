@@ -43,7 +43,8 @@ from fx.services import (
     remittance_quote,
 )
 from postbank.audit import channel_of, client_ip
-from postbank.errors import InvalidInput, NotFound, Refused
+from postbank.errors import NotFound, Refused
+from postbank.idempotency import idempotency_key_clean
 from transfers.services import signature_decode
 
 PROBLEM = OpenApiResponse(description="Problem details (application/problem+json) with a `code`.")
@@ -286,13 +287,10 @@ class FxQuoteApi(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                      required=True, description="8 to 64 characters.")],
         responses={201: FxQuotedRemittanceSerializer, 200: FxQuotedRemittanceSerializer,
-                   400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+                   400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
         operation_id="fx_remittance_quote")
     def post(self, request):
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            raise InvalidInput(code="idempotency_key_required",
-                               message="Send an Idempotency-Key header.")
+        key = idempotency_key_clean(request.headers.get("Idempotency-Key"))
         data = FxQuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -2,12 +2,15 @@
 SWIFT / Eurogiro network.
 
 Order of locks in every transaction that moves money here: the remittance row, then the
-customer's annual usage row, then the deposit account (accounts.services.accounts_lock).
+customer's row (FOR SHARE, its suspension re-checked), then the customer's annual usage row,
+then the deposit account (accounts.services.accounts_lock). A confirmation holds the
+remittance's claim (postbank.orders.order_claim, in PostgreSQL) from its status check to the
+commit of the money: a second confirmation waits and returns the first result.
 A confirmation needs, as a transfer does, the customer's joint-certificate signature over the
 canonical order (remittance_order_bytes), then the security medium and the account password.
 The signature and the secrets are checked before the money transaction: a missing or invalid
 signature is refused before any secret is checked (the quote stays open for a signed try), a
-wrong secret is counted durably by enrollment and must survive the refusal, and no lock is held
+wrong secret is counted durably by enrollment and must survive the refusal, and no row lock is held
 during the RSA verification. The signed bytes, the signature and the signer's serial are kept
 on the remittance as evidence; the database refuses a confirmed remittance without them.
 
@@ -27,14 +30,12 @@ import hashlib
 import io
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Greatest
@@ -68,14 +69,15 @@ from fx.pacs008 import Pacs008, pacs008_build, pacs008_validate
 from postbank import policy
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, NotFound, Refused
+from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.kst import KST, kst_date
+from postbank.orders import OrderClaim, order_claim, order_customer_lock
+from postbank.outbox import task_publish
 from transfers.services import SignatureRequired
 
 RATE_FIELDS = ("base", "cash_buy", "cash_sell", "tt_send", "tt_receive")
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
 _CURRENCY_CODE = re.compile(r"[A-Za-z]{3}", re.ASCII)
 _LOCAL_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/]{3,33}$")
-_CONFIRM_LOCK_SECONDS = 15
 # Amounts are plain ASCII digits, optionally grouped by thousands commas, with an optional
 # decimal point: never an exponent, a sign, NaN or Infinity.
 _AMOUNT_TEXT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?", re.ASCII)
@@ -161,21 +163,6 @@ class AnnualLimitExceeded(Refused):
 class QuoteExpired(Refused):
     code = "quote_expired"
     title = _("The quote was not confirmed in time. Start again for a new quote.")
-
-
-class RemittanceInProgress(Refused):
-    code = "remittance_in_progress"
-    title = _("This remittance is being confirmed. Check its status in a moment.")
-
-
-class IdempotencyConflict(Refused):
-    code = "idempotency_conflict"
-    title = _("This request key was already used for a different request.")
-
-
-class InvalidIdempotencyKey(InvalidInput):
-    code = "invalid_idempotency_key"
-    title = _("The request key must be 8 to 64 letters, digits or - _ : .")
 
 
 class NotReturnable(Refused):
@@ -624,8 +611,7 @@ def remittance_quote(*, customer: Customer, kind: str, from_number: str, currenc
     customer_ensure_active(customer=customer)
     if kind not in Remittance.Kind.values:
         raise InvalidInput(_("Unknown remittance kind."), code="invalid_kind", field="kind")
-    if not isinstance(idempotency_key, str) or not _IDEMPOTENCY_KEY.match(idempotency_key):
-        raise InvalidIdempotencyKey(field="idempotency_key")
+    idempotency_key_clean(idempotency_key)
     fingerprint = request_fingerprint(
         kind=kind, from_number=re.sub(r"\D", "", from_number or ""), currency=currency,
         amount=amount, sender_name=sender_name, beneficiary_name=beneficiary_name,
@@ -634,9 +620,7 @@ def remittance_quote(*, customer: Customer, kind: str, from_number: str, currenc
     existing = Remittance.objects.filter(customer=customer,
                                          idempotency_key=idempotency_key).first()
     if existing is not None:
-        if existing.request_fingerprint != fingerprint:
-            raise IdempotencyConflict()
-        return existing
+        return idempotent_replay(existing, same_request=existing.request_fingerprint == fingerprint)
 
     source = account_get_for_customer(customer=customer, number=from_number)
     if source.status != Account.Status.ACTIVE:
@@ -711,9 +695,7 @@ def remittance_quote(*, customer: Customer, kind: str, from_number: str, currenc
                                              idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        if existing.request_fingerprint != fingerprint:
-            raise IdempotencyConflict() from None
-        return existing
+        return idempotent_replay(existing, same_request=existing.request_fingerprint == fingerprint)
     return remittance
 
 
@@ -784,17 +766,17 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
     """
     if remittance.customer_id != customer.pk:
         raise RemittanceNotFound()
-    remittance.refresh_from_db()
-    if remittance.status != Remittance.Status.QUOTED:
-        return remittance
-    if remittance_is_expired(remittance=remittance, now=now):
-        _mark_refused(remittance, status=Remittance.Status.EXPIRED, code=QuoteExpired.code,
-                      reason=str(QuoteExpired.title))
-        raise QuoteExpired()
-    lock = f"fx:confirm:{remittance.pk}"
-    if not cache.add(lock, "1", timeout=_CONFIRM_LOCK_SECONDS):
-        return _first_result(remittance, lock)
-    try:
+    # One confirmation at a time per remittance (postbank.orders): a double submit waits
+    # here, then sees the first result and spends no single-use secret.
+    with order_claim(remittance) as claim:
+        # Read under the claim: a confirmation that finished just before is seen here.
+        remittance.refresh_from_db()
+        if remittance.status != Remittance.Status.QUOTED:
+            return remittance
+        if remittance_is_expired(remittance=remittance, now=now):
+            _mark_refused(remittance, status=Remittance.Status.EXPIRED, code=QuoteExpired.code,
+                          reason=str(QuoteExpired.title))
+            raise QuoteExpired()
         customer_ensure_active(customer=customer)
         order = remittance_order_bytes(remittance=remittance)
         signer = _signature_verify(customer=customer, order=order, signature=signature)
@@ -805,9 +787,8 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
         account_password_verify(customer=customer, account=remittance.from_account,
                                 password=account_password, channel=channel, ip=ip)
         confirmed = remittance_post(remittance=remittance, signed_order=order,
-                                    signature=bytes(signature), signer=signer, now=now)
-    finally:
-        cache.delete(lock)
+                                    signature=bytes(signature), signer=signer, now=now,
+                                    claim=claim)
     # enrollment's contract: every transaction moves the dormancy clock.
     customer_mark_used(customer=customer)
     if confirmed.status == Remittance.Status.RECEIVED:
@@ -827,19 +808,6 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
 def _notify(remittance: Remittance, *, kind: str, text: str) -> None:
     # enrollment.services.notification_send is enrollment's contract (SMS outbox).
     notification_send(customer=remittance.customer, kind=kind, text=text)
-
-
-def _first_result(remittance: Remittance, lock: str) -> Remittance:
-    deadline = time.monotonic() + _CONFIRM_LOCK_SECONDS
-    while time.monotonic() < deadline:
-        remittance.refresh_from_db()
-        if remittance.status != Remittance.Status.QUOTED or cache.get(lock) is None:
-            break
-        time.sleep(0.05)
-    remittance.refresh_from_db()
-    if remittance.status == Remittance.Status.QUOTED:
-        raise RemittanceInProgress()
-    return remittance
 
 
 def _annual_usage_locked(*, customer: Customer, year: int) -> AnnualUsage:
@@ -877,13 +845,16 @@ def confirm_lines(remittance: Remittance, source: Account) -> list[Line]:
 
 
 def remittance_post(*, remittance: Remittance, signed_order: bytes, signature: bytes,
-                    signer: str, now: datetime | None = None) -> Remittance:
+                    signer: str, now: datetime | None = None,
+                    claim: OrderClaim | None = None) -> Remittance:
     """Moves the money of a quoted remittance whose signature and secrets were checked (by
-    remittance_confirm): the annual limit and the funds under the row locks. A refusal there
-    marks the remittance failed with its reason and is raised."""
+    remittance_confirm): the customer's suspension, the annual limit and the funds under the
+    row locks. A refusal there marks the remittance failed with its reason and is raised (a
+    customer suspended meanwhile is refused, customer_suspended, and the quote is left as it
+    is). With the confirmation's `claim`, the claim ends when the money commits."""
     try:
         return _post_locked(remittance_id=remittance.pk, signed_order=signed_order,
-                            signature=signature, signer=signer, now=now)
+                            signature=signature, signer=signer, now=now, claim=claim)
     except Refused as exc:
         _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
                       reason=str(exc.message))
@@ -891,13 +862,16 @@ def remittance_post(*, remittance: Remittance, signed_order: bytes, signature: b
 
 
 def _post_locked(*, remittance_id: int, signed_order: bytes, signature: bytes, signer: str,
-                 now: datetime | None) -> Remittance:
+                 now: datetime | None, claim: OrderClaim | None = None) -> Remittance:
     now = now or timezone.now()
     with transaction.atomic():
         remittance = (Remittance.objects.select_for_update(of=("self",))
-                      .select_related("customer", "currency").get(pk=remittance_id))
+                      .select_related("currency").get(pk=remittance_id))
+        if claim is not None:
+            claim.release_at_commit()
         if remittance.status != Remittance.Status.QUOTED:
             return remittance
+        remittance.customer = order_customer_lock(customer_id=remittance.customer_id)
         usage = _annual_usage_locked(customer=remittance.customer, year=kst_year(now))
         left = policy.SWIFT_ANNUAL_LIMIT_USD_CENTS - usage.used_usd_cents
         if remittance.usd_cents > left:
@@ -930,11 +904,7 @@ def _post_locked(*, remittance_id: int, signed_order: bytes, signature: bytes, s
 def _queue(task_name: str, remittance_id: int, countdown: int | None = None) -> None:
     from fx import tasks
 
-    task = getattr(tasks, task_name)
-    if countdown:
-        task.apply_async(args=[remittance_id], countdown=countdown)
-    else:
-        task.delay(remittance_id)
+    task_publish(getattr(tasks, task_name), remittance_id, countdown=countdown)
 
 
 # ---------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from enrollment.security import security_challenge_issue
 from enrollment.selectors import customer_of_request
 from postbank import policy
 from postbank.audit import channel_of, client_ip
-from postbank.errors import InvalidInput, Refused
+from postbank.errors import Refused
+from postbank.idempotency import idempotency_key_clean
 from transfers.models import Transfer
 from transfers.selectors import (
     RESULT_STATUSES,
@@ -219,11 +220,7 @@ class TransferPrepareApi(APIView):
         operation_id="transfers_prepare",
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key")
-        if not key:
-            raise InvalidInput(
-                code="idempotency_key_required", message="Send an Idempotency-Key header."
-            )
+        key = idempotency_key_clean(request.headers.get("Idempotency-Key"))
         data = _TRANSFER_INPUT.run_validation(request.data)
         customer = customer_of_request(request)
         transfer = transfer_prepare(

@@ -1,11 +1,14 @@
 """Real-time transfers: recipient inquiry, prepare, execute, settle with the clearing house.
 
 Order of locks in every transaction that moves money here: the transfer row, then the
-sending customer's daily usage row, then deposit accounts in primary-key order
-(accounts.services.accounts_lock). One order everywhere means no deadlock cycle.
-The electronic signature and the secrets (account password, security code) are checked
-before the money transaction: a wrong entry is counted durably by enrollment and must
-survive the refusal, and no lock is held during the RSA verification.
+sending customer's row (FOR SHARE, its suspension re-checked), then the customer's daily
+usage row, then deposit accounts in primary-key order (accounts.services.accounts_lock). One
+order everywhere means no deadlock cycle.
+A confirmation holds the transfer's claim (postbank.orders.order_claim, in PostgreSQL) from
+its status check to the commit of the money: a second confirmation waits and returns the
+first result. The electronic signature and the secrets (account password, security code)
+are checked under the claim but before the money transaction: a wrong entry is counted
+durably by enrollment and must survive the refusal.
 """
 
 import base64
@@ -15,12 +18,10 @@ import json
 import logging
 import re
 import secrets
-import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,16 +43,17 @@ from enrollment.models import Customer
 from enrollment.services import customer_ensure_active
 from postbank import policy, rawsql
 from postbank.audit import audit_record
-from postbank.errors import InvalidInput, NotFound, PostbankError, Refused
+from postbank.errors import InvalidInput, NotFound, Refused
+from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.kst import KST, kst_date
 from postbank.money import format_won, parse_won
+from postbank.orders import OrderClaim, order_claim, order_customer_lock
+from postbank.outbox import task_publish
 from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 
 logger = logging.getLogger(__name__)
 _OTHER_BANK_NUMBER = re.compile(r"^[0-9]{10,16}$")
-_CONFIRM_LOCK_SECONDS = 15
 _MARK_USED_EVERY = timedelta(hours=1)
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,64}$")
 
 
 class UnknownBank(InvalidInput):
@@ -84,20 +86,9 @@ class DailyLimitExceeded(Refused):
     title = _("The amount is above what is left of your daily transfer limit.")
 
 
-class IdempotencyKeyReused(PostbankError):
-    code = "idempotency_key_reused"
-    status = 422
-    title = _("This idempotency key was already used for a different request.")
-
-
 class TransferExpired(Refused):
     code = "transfer_expired"
     title = _("The transfer was not confirmed in time. Please start again.")
-
-
-class TransferInProgress(Refused):
-    code = "transfer_in_progress"
-    title = _("This transfer is already being confirmed.")
 
 
 class SignatureRequired(InvalidInput):
@@ -321,12 +312,7 @@ def transfer_prepare(
         recipient_memo=recipient_memo,
     )
     if idempotency_key is not None:
-        if not isinstance(idempotency_key, str) or not _IDEMPOTENCY_KEY.match(idempotency_key):
-            raise InvalidInput(
-                _("An idempotency key has 8 to 64 letters, digits or -_:."),
-                code="invalid_idempotency_key",
-                field="idempotency_key",
-            )
+        idempotency_key_clean(idempotency_key)
         existing = _existing(customer=customer, key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
             existing.replayed = True
@@ -388,10 +374,9 @@ def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | N
     )
     if not rows:
         return None
-    [found] = rows
-    if found[1] != fingerprint:
-        raise IdempotencyKeyReused(field="idempotency_key")
-    return Transfer.objects.select_related("from_account").get(pk=found[0])
+    [(pk, stored_fingerprint)] = rows
+    idempotent_replay(pk, same_request=stored_fingerprint == fingerprint)
+    return Transfer.objects.select_related("from_account").get(pk=pk)
 
 
 def transfer_order_bytes(*, transfer: Transfer) -> bytes:
@@ -542,14 +527,11 @@ def transfer_execute(
     """
     if transfer.customer_id != customer.pk:
         raise TransferNotFound()
-    # One confirmation at a time per transfer: a double click must not spend the single-use
-    # security challenge twice (the second would count as a wrong entry).
-    lock = f"transfers:confirm:{transfer.pk}"
-    if not cache.add(lock, "1", timeout=_CONFIRM_LOCK_SECONDS):
-        return _first_result(transfer, lock)
-    try:
-        # Only the status can have changed since the caller read it. Read under the lock: a
-        # confirmation that finished just before it was taken is seen here.
+    # One confirmation at a time per transfer (postbank.orders): a double click or a second
+    # session waits here, then sees the first result and spends no single-use secret.
+    with order_claim(transfer) as claim:
+        # Only the status can have changed since the caller read it. Read under the claim:
+        # a confirmation that finished just before it was taken is seen here.
         [(transfer.status,)] = rawsql.rows(
             f"SELECT status FROM {rawsql.table(Transfer)} WHERE id = %s",  # noqa: S608
             [transfer.pk],
@@ -609,30 +591,16 @@ def transfer_execute(
                 channel=channel,
                 ip=ip,
                 extra_verification=extra,
+                claim=claim,
             )
         except ExtraVerificationRequired:
             raise  # raced above the threshold: still prepared, the customer adds the code
         except Refused as exc:
+            # The money transaction rolled back; the refusal is recorded under the claim.
             _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
             raise
-    finally:
-        cache.delete(lock)
     _customer_mark_used(customer)
     return executed
-
-
-def _first_result(transfer: Transfer, lock: str) -> Transfer:
-    """Waits for a confirmation already under way and returns what it produced."""
-    deadline = time.monotonic() + _CONFIRM_LOCK_SECONDS
-    while time.monotonic() < deadline:
-        transfer.refresh_from_db()
-        if transfer.status != Transfer.Status.PREPARED or cache.get(lock) is None:
-            break
-        time.sleep(0.05)
-    transfer.refresh_from_db()
-    if transfer.status == Transfer.Status.PREPARED:
-        raise TransferInProgress()
-    return transfer
 
 
 def _customer_mark_used(customer: Customer) -> None:
@@ -654,11 +622,11 @@ def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
     transfer.refresh_from_db()
 
 
-# The transfer, locked, with its customer: the first statement of every transfer_post.
+# The transfer, locked: the first statement of every transfer_post (its customer is locked
+# next, by postbank.orders.order_customer_lock, so that the customer read is the current one).
 _POST_SQL = (
-    f"SELECT {rawsql.columns(Transfer, 't')}, {rawsql.columns(Customer, 'c')} "  # noqa: S608
-    f"FROM {rawsql.table(Transfer)} t JOIN {rawsql.table(Customer)} c ON c.id = t.customer_id "
-    "WHERE t.id = %s" + " FOR UPDATE OF t"
+    f"SELECT {rawsql.columns(Transfer, 't')} FROM {rawsql.table(Transfer)} t "  # noqa: S608
+    "WHERE t.id = %s" + rawsql.FOR_UPDATE
 )
 
 
@@ -673,19 +641,28 @@ def transfer_post(
     channel: str | None = None,
     ip: str | None = None,
     extra_verification: str | None = None,
+    claim: OrderClaim | None = None,
 ) -> Transfer:
     """Moves the money of a prepared transfer whose signature and secrets were checked: one
     transaction, rows locked, limits and funds checked under the locks, one balanced entry,
     the signed order kept as evidence. The database refuses an unsigned transfer unless its
     channel is the demo's (seeded history). With a `channel` (a customer's confirmation)
-    the `transfer_executed` audit event is written in the same transaction."""
+    the `transfer_executed` audit event is written in the same transaction.
+
+    Under the transfer's row lock the customer is locked FOR SHARE and must not be
+    suspended (customer_suspended, the transfer stays prepared): a suspension committed
+    before wins. With the confirmation's `claim` (postbank.orders), the claim ends when this
+    transaction commits."""
     now = now or timezone.now()
     day = kst_date(now)
     with transaction.atomic():
-        [(transfer, customer)] = rawsql.select(_POST_SQL, [transfer_id], Transfer, Customer)
-        transfer.customer = customer
+        [(transfer,)] = rawsql.select(_POST_SQL, [transfer_id], Transfer)
+        if claim is not None:
+            claim.release_at_commit()
         if transfer.status != Transfer.Status.PREPARED:
             return transfer
+        customer = order_customer_lock(customer_id=transfer.customer_id)
+        transfer.customer = customer
         # The limits are read before the usage row is locked: the customer's other transfers
         # wait on that row, so it is held only for the check and the posting.
         per_transfer, per_day = limits_for(customer)
@@ -811,7 +788,7 @@ def _daily_usage_add(*, customer_id: int, day: date, amount: int) -> int:
 def _queue_settlement(transfer_id: int) -> None:
     from transfers.tasks import transfer_settle_task
 
-    transfer_settle_task.delay(transfer_id)
+    task_publish(transfer_settle_task, transfer_id)
 
 
 def transfer_settle(*, transfer_id: int, now: datetime | None = None) -> Transfer:

@@ -10,7 +10,6 @@ from accounts.services import (
     AccountNotActive,
     AccountNotClosable,
     AccountStatusConflict,
-    IdempotencyConflict,
     InsufficientFunds,
     account_close,
     account_freeze,
@@ -20,6 +19,7 @@ from accounts.services import (
     cash_withdrawal,
 )
 from postbank.errors import InvalidInput
+from postbank.idempotency import IdempotencyKeyReused
 from postbank.models import AuditEvent
 from tests.accounts.factories import AccountFactory
 from tests.factories import UserFactory
@@ -60,7 +60,7 @@ def test_repeated_key_returns_the_first_result_and_moves_nothing(teller):
     account.refresh_from_db()
     assert account.balance == 10_000
     assert JournalEntry.objects.count() == 1
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(IdempotencyKeyReused):
         cash_deposit(account=account, amount=20_000, id_document="passport", teller=teller,
                      idempotency_key="same")
     account.refresh_from_db()

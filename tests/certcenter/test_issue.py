@@ -169,7 +169,7 @@ def test_reissue_is_free_keeps_the_expiry_and_supersedes(holder):
             serial=old.serial,
             csr=device.csr_make(device.key_generate()).decode(),
             proof=_proof(customer, account, codes),
-            idempotency_key="r-1",
+            idempotency_key="renew-0001",
         )
     old.refresh_from_db()
     assert (old.status, old.revocation_reason) == ("revoked", "superseded")
@@ -366,7 +366,7 @@ def test_a_suspended_certificate_is_not_reissued(holder):
                 serial=old.serial,
                 csr=device.csr_make(device.key_generate()).decode(),
                 proof=_proof(customer, account, codes),
-                idempotency_key="r-held",
+                idempotency_key="renew-held",
             )
         assert refused.value.code == "certificate_held"
         old.refresh_from_db()
@@ -381,7 +381,7 @@ def test_a_suspended_certificate_is_not_reissued(holder):
             serial=old.serial,
             csr=device.csr_make(device.key_generate()).decode(),
             proof=_proof(customer, account, codes),
-            idempotency_key="r-after",
+            idempotency_key="renew-after",
         )
     assert (new.status, new.replaces, new.not_after) == ("valid", old, old.not_after)
 

@@ -69,7 +69,7 @@ def test_quote_confirm_detail_search_message(api, sender, notice, at_remit_time)
         200, "true", quote["id"])
     conflict = api.post("/api/v1/fx/remittances/", _body(sender, amount="999"),
                         format="json", HTTP_IDEMPOTENCY_KEY="api-quote-0001")
-    assert (conflict.status_code, conflict.json()["code"]) == (409, "idempotency_conflict")
+    assert (conflict.status_code, conflict.json()["code"]) == (422, "idempotency_key_reused")
 
     challenge = api.post(f"/api/v1/fx/remittances/{quote['id']}/challenge/").json()
     answer = (sender.codes[challenge["first_index"] - 1][:2]

@@ -66,3 +66,59 @@ def test_two_concurrent_remittances_cannot_pass_the_annual_limit_together(sender
     sender.account.refresh_from_db()
     assert sender.account.balance == 200_000_000 - winner.total_krw
     assert reconciliation_run(trigger="test").ok
+
+
+def test_a_double_submit_posts_once_spends_the_challenge_once_and_counts_no_wrong_entry(
+        sender, notice):
+    """Two confirmations of one quote at the same instant (the same challenge answer, the
+    same signature): the claim (postbank.orders) lets one check the secrets and post; the
+    other waits for it in PostgreSQL and answers its result."""
+    from django.db import connections
+
+    from accounts.models import JournalEntry
+    from enrollment.models import CardChallenge, Customer
+    from fx.services import remittance_confirm
+    from tests.accounts.factories import ACCOUNT_PASSWORD
+
+    with time_machine.travel(REMIT_AT, tick=True):
+        quote = remittance_quote(customer=sender.customer, kind="swift",
+                                 from_number=sender.account.number, currency="USD",
+                                 amount="1000.00", sender_name="KIM HAEOE", charges="SHA",
+                                 idempotency_key="double-submit-1", **SEPA)
+        signature = signed(sender, quote)
+        challenge_id, answer = sender.answer()
+        barrier = threading.Barrier(2)
+        outcomes: dict[int, object] = {}
+
+        def run(index: int) -> None:
+            try:
+                barrier.wait(timeout=10)
+                done = remittance_confirm(
+                    customer=Customer.objects.get(pk=sender.customer.pk),
+                    remittance=Remittance.objects.get(pk=quote.pk),
+                    account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
+                    security_answer=answer, signature=signature)
+                outcomes[index] = (done.status, done.entry_id)
+            except Exception as exc:
+                outcomes[index] = exc
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert outcomes[0] == outcomes[1], outcomes
+    status, entry_id = outcomes[0]
+    assert status == Remittance.Status.RECEIVED and entry_id is not None
+    assert JournalEntry.objects.filter(reference=str(quote.public_id)).count() == 1
+    assert Customer.objects.get(pk=sender.customer.pk).wrong_entries == 0
+    assert CardChallenge.objects.filter(pk=challenge_id, used_at__isnull=False).count() == 1
+    sender.account.refresh_from_db()
+    assert sender.account.balance == 200_000_000 - Remittance.objects.get(pk=quote.pk).total_krw
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        assert cursor.fetchone()[0] == 0
+    assert reconciliation_run(trigger="test").ok

@@ -133,7 +133,7 @@ def test_same_idempotency_key_returns_the_first_quote(sender, notice, at_remit_t
     assert quote(sender, key="same-key-01").pk == first.pk
     with pytest.raises(PostbankError) as error:
         quote(sender, key="same-key-01", amount="1000.01")
-    assert error.value.code == "idempotency_conflict"
+    assert error.value.code == "idempotency_key_reused"
     assert Remittance.objects.count() == 1
 
 

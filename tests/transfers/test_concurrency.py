@@ -230,3 +230,189 @@ def test_a_double_click_moves_the_money_once_and_counts_no_wrong_entry():
     assert JournalEntry.objects.filter(kind="transfer_postoffice").count() == 1
     assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
     assert connection.vendor == "postgresql"
+
+
+# ---------------------------------------------------------------------------------------
+# The confirmation primitive (postbank.orders): claimed in PostgreSQL, no Redis, suspension
+# re-checked under the locks.
+
+
+def _order(holder, target, amount=10_000):
+    return transfer_prepare(
+        customer=holder.customer,
+        from_number=holder.account.number,
+        bank_code="071",
+        account_number=target.number,
+        amount=amount,
+    )
+
+
+def _advisory_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        return cursor.fetchone()[0]
+
+
+def test_two_sessions_confirming_one_order_execute_it_once_and_both_see_the_result():
+    for round_ in range(5):
+        holder = card_holder(name=f"두세션{round_}")
+        holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+        target = AccountFactory(balance=0)
+        transfer = _order(holder, target, amount=20_000)
+        challenge_id, answer = holder.answer()
+        signature = holder.sign(transfer)
+
+        def confirm(_index, transfer=transfer, challenge_id=challenge_id, answer=answer,
+                    signature=signature, holder=holder):
+            done = transfer_execute(
+                customer=Customer.objects.get(pk=holder.customer.pk),
+                transfer=Transfer.objects.get(pk=transfer.pk),
+                account_password=ACCOUNT_PASSWORD,
+                challenge_id=challenge_id,
+                security_answer=answer,
+                signature=signature,
+            )
+            return done.status, done.entry_id
+
+        outcomes = run_threads(2, confirm)
+        assert not any(isinstance(o, BaseException) for o in outcomes), outcomes
+        assert outcomes[0] == outcomes[1]
+        assert outcomes[0][0] == "completed" and outcomes[0][1] is not None
+        assert JournalEntry.objects.filter(reference=str(transfer.public_id)).count() == 1
+        assert Account.objects.get(pk=target.pk).balance == 20_000
+        assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
+    assert _advisory_locks() == 0
+
+
+def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():
+    """A teller's (or the dormancy sweep's) suspension takes the customer row FOR UPDATE.
+    Whatever the timing, a confirmation whose money had not moved when the suspension held
+    the row never moves it afterwards."""
+    rng = random.Random(14)
+    rounds = 20
+    seen = Counter()
+    for round_ in range(rounds):
+        holder = card_holder(name=f"정지경합{round_}")
+        holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+        holder.certify()
+        target = AccountFactory(balance=0)
+        transfer = _order(holder, target)
+        challenge_id, answer = holder.answer()
+        signature = holder.sign(transfer)
+        # Even rounds: the suspension takes the row first and holds it long enough for the
+        # confirmation to reach its locks. Odd rounds: both start at random moments.
+        first = round_ % 2 == 0
+        before, hold = (0.0, 0.3) if first else (rng.uniform(0, 0.05), rng.uniform(0, 0.05))
+        status_under_lock = {}
+
+        def work(index, holder=holder, transfer=transfer, challenge_id=challenge_id,
+                 answer=answer, signature=signature, before=before, hold=hold,
+                 status_under_lock=status_under_lock):
+            import time
+
+            from django.db import transaction
+            from django.utils import timezone
+
+            if index == 0:
+                time.sleep(before)
+                with transaction.atomic():
+                    Customer.objects.select_for_update().get(pk=holder.customer.pk)
+                    status_under_lock["status"] = Transfer.objects.get(pk=transfer.pk).status
+                    time.sleep(hold)
+                    Customer.objects.filter(pk=holder.customer.pk).update(
+                        suspension=Customer.Suspension.DORMANT, suspended_at=timezone.now()
+                    )
+                return "suspended"
+            try:
+                return transfer_execute(
+                    customer=Customer.objects.get(pk=holder.customer.pk),
+                    transfer=Transfer.objects.get(pk=transfer.pk),
+                    account_password=ACCOUNT_PASSWORD,
+                    challenge_id=challenge_id,
+                    security_answer=answer,
+                    signature=signature,
+                ).status
+            except PostbankError as exc:
+                return exc.code
+
+        outcomes = run_threads(2, work)
+        assert outcomes[0] == "suspended", outcomes
+        final = Transfer.objects.get(pk=transfer.pk)
+        if status_under_lock["status"] == Transfer.Status.PREPARED:
+            # The suspension held the row before any money moved: no execution after it.
+            assert final.status != Transfer.Status.COMPLETED, (round_, outcomes)
+            assert final.entry_id is None
+            assert Account.objects.get(pk=target.pk).balance == 0
+            assert outcomes[1] == "customer_suspended", outcomes
+        else:
+            assert final.status == Transfer.Status.COMPLETED
+        seen[outcomes[1]] += 1
+    assert sum(seen.values()) == rounds
+    # The suspension won at least in the rounds where it held the row first.
+    assert seen["customer_suspended"] >= rounds // 2, seen
+    assert _advisory_locks() == 0
+
+
+def test_a_wrong_secret_is_counted_and_committed_and_the_order_stays_open():
+    holder = card_holder(name="틀린답")
+    holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+    target = AccountFactory(balance=0)
+    transfer = _order(holder, target)
+    challenge_id, wrong = holder.wrong_answer()
+    with pytest.raises(PostbankError) as refused:
+        transfer_execute(
+            customer=holder.customer,
+            transfer=transfer,
+            account_password=ACCOUNT_PASSWORD,
+            challenge_id=challenge_id,
+            security_answer=wrong,
+            signature=holder.sign(transfer),
+        )
+    assert refused.value.code == "wrong_security_code"
+    # Committed (transaction=True: nothing wraps the test), the order still prepared.
+    assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 1
+    assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.PREPARED
+    # The claim ended with the refusal: the next confirmation goes through at once.
+    assert _advisory_locks() == 0
+    challenge_id, answer = holder.answer()
+    done = transfer_execute(
+        customer=Customer.objects.get(pk=holder.customer.pk),
+        transfer=Transfer.objects.get(pk=transfer.pk),
+        account_password=ACCOUNT_PASSWORD,
+        challenge_id=challenge_id,
+        security_answer=answer,
+        signature=holder.sign(transfer),
+    )
+    assert done.status == Transfer.Status.COMPLETED
+    assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
+
+
+def test_a_confirmation_completes_with_redis_unreachable():
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    holder = card_holder(name="레디스없음")
+    holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+    target = AccountFactory(balance=0)
+    transfer = _order(holder, target)
+    challenge_id, answer = holder.answer()
+    signature = holder.sign(transfer)
+    closed_port = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with override_settings(CACHES=closed_port):
+        with pytest.raises(Exception, match=r"(?i)connect"):
+            cache.get("anything")  # the cache is really unreachable
+        done = transfer_execute(
+            customer=Customer.objects.get(pk=holder.customer.pk),
+            transfer=Transfer.objects.get(pk=transfer.pk),
+            account_password=ACCOUNT_PASSWORD,
+            challenge_id=challenge_id,
+            security_answer=answer,
+            signature=signature,
+        )
+    assert done.status == Transfer.Status.COMPLETED
+    assert Account.objects.get(pk=target.pk).balance == 10_000

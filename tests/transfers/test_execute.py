@@ -13,6 +13,7 @@ from enrollment.security import WrongSecurityCode
 from enrollment.services import CustomerSuspended
 from postbank import policy
 from postbank.errors import InvalidInput
+from postbank.idempotency import IdempotencyKeyReused
 from postbank.kst import KST
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.transfers.conftest import ledger_snapshot
@@ -20,7 +21,6 @@ from tests.transfers.factories import ClearingHouseAccountFactory
 from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 from transfers.services import (
     DailyLimitExceeded,
-    IdempotencyKeyReused,
     RecipientNotActive,
     TransferExpired,
     TransferLimitExceeded,
