@@ -57,6 +57,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg2
 from cryptography import x509
@@ -243,10 +244,11 @@ def _free_port() -> int:
 def _gunicorn(
     port: int, params: dict, token: str, *, settings_module: str = "postbank.settings"
 ) -> subprocess.Popen:
+    # The host may be a socket folder (the private server of postbank/localdb.py).
     url = "postgres://{user}:{password}@{host}:{port}/{db}".format(
         user=params.get("user", "postgres"),
         password=params.get("password", ""),
-        host=params.get("host", "127.0.0.1"),
+        host=quote(str(params.get("host", "127.0.0.1")), safe=""),
         port=params.get("port", 5432),
         db=DATABASE,
     )
@@ -560,14 +562,13 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     started = time.perf_counter()
     senders, hot, receivers = _setup()
+    statements = _statements_per_transfer(senders[0], receivers[0])
     everyone = [*senders, hot]
     before_money = _deposits(everyone, receivers)
     before_transfers = Transfer.objects.filter(status="completed").count()
     connection.close()
     print(f"set up {len(everyone)} customers in {time.perf_counter() - started:.1f} s", flush=True)
 
-    statements = _statements_per_transfer(senders[0], receivers[0])
-    connection.close()
     tps = _pgbench(params)
     call_command("collectstatic", interactive=False, verbosity=0)  # served as in production
     port = _free_port()
