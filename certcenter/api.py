@@ -84,7 +84,8 @@ class CertificateIssueApi(APIView):
         csr = serializers.CharField(max_length=16_384)
         cert_type = serializers.CharField(max_length=20)
         medium = serializers.ChoiceField(choices=["pc", "phone"], default="pc")
-        idempotency_key = serializers.CharField(max_length=64)
+        # Checked by postbank.idempotency, so every key problem answers with its own code.
+        idempotency_key = serializers.CharField(required=False, allow_blank=True)
 
     @extend_schema(request=CertificateIssueIn, responses={201: CertificateOut})
     def post(self, request):
@@ -96,7 +97,7 @@ class CertificateIssueApi(APIView):
             csr=d["csr"],
             cert_type=d["cert_type"],
             proof=data.proof(),
-            idempotency_key=d["idempotency_key"],
+            idempotency_key=d.get("idempotency_key", ""),
             medium=d["medium"],
             channel="api",
         )
@@ -108,7 +109,8 @@ class CertificateReissueApi(APIView):
 
     class CertificateReissueIn(IdentityIn):
         csr = serializers.CharField(max_length=16_384)
-        idempotency_key = serializers.CharField(max_length=64)
+        # Checked by postbank.idempotency, so every key problem answers with its own code.
+        idempotency_key = serializers.CharField(required=False, allow_blank=True)
         sms_code = serializers.CharField(max_length=6, required=False, allow_blank=True)
 
     @extend_schema(request=CertificateReissueIn, responses={201: CertificateOut})
@@ -128,7 +130,7 @@ class CertificateReissueApi(APIView):
             serial=serial,
             csr=d["csr"],
             proof=data.proof(),
-            idempotency_key=d["idempotency_key"],
+            idempotency_key=d.get("idempotency_key", ""),
             channel="api",
         )
         return Response(CertificateOut(certificate).data, status=201)
@@ -139,7 +141,8 @@ class CertificateRenewApi(APIView):
         csr = serializers.CharField(max_length=16_384)
         account_number = serializers.CharField(max_length=20)
         account_password = serializers.CharField(max_length=8)
-        idempotency_key = serializers.CharField(max_length=64)
+        # Checked by postbank.idempotency, so every key problem answers with its own code.
+        idempotency_key = serializers.CharField(required=False, allow_blank=True)
 
     @extend_schema(request=CertificateRenewIn, responses={201: CertificateOut})
     def post(self, request, serial: str):
@@ -152,7 +155,7 @@ class CertificateRenewApi(APIView):
             csr=d["csr"],
             account_number=d["account_number"],
             account_password=d["account_password"],
-            idempotency_key=d["idempotency_key"],
+            idempotency_key=d.get("idempotency_key", ""),
             channel="api",
         )
         return Response(CertificateOut(certificate).data, status=201)

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,7 +59,11 @@ from enrollment.models import Customer
 from postbank import policy, rawsql
 from postbank.audit import audit_record
 from postbank.errors import InvalidInput, Refused
-from postbank.idempotency import idempotency_key_clean, idempotent_replay
+from postbank.idempotency import (
+    idempotency_key_claim,
+    idempotency_key_clean,
+    idempotent_replay,
+)
 from postbank.kst import kst_date, kst_day_start
 from postbank.outbox import task_publish
 
@@ -279,12 +283,27 @@ def _certificate_create(
     return certificate
 
 
-def _idempotent_repeat(*, customer: Customer, idempotency_key: str, csr) -> Certificate | None:
-    previous = Certificate.objects.filter(
-        customer=customer, idempotency_key=idempotency_key_clean(idempotency_key)
-    ).first()
-    return idempotent_replay(previous, same_request=previous is not None and (
-        previous.spki_sha256 == ca_ops.spki_sha256(csr.public_key())))
+def _idempotent_repeat(
+    *,
+    customer: Customer,
+    idempotency_key: str,
+    csr,
+    cert_type: str | None = None,
+    medium: str | None = None,
+    replaces_serial: str | None = None,
+) -> Certificate | None:
+    """The certificate an earlier request with this key issued, if it asked the same: the
+    same key pair, and the same type and medium (issue) or old certificate (reissue, renew)."""
+    previous = (Certificate.objects.select_related("replaces")
+                .filter(customer=customer, idempotency_key=idempotency_key_clean(idempotency_key))
+                .first())
+    if previous is None:
+        return None
+    asked = (ca_ops.spki_sha256(csr.public_key()), cert_type or previous.cert_type,
+             medium or previous.medium, replaces_serial)
+    found = (previous.spki_sha256, previous.cert_type, previous.medium,
+             previous.replaces.serial if replaces_serial and previous.replaces else None)
+    return idempotent_replay(previous, same_request=asked == found)
 
 
 def _live_for_update(*, customer: Customer, cert_type: str, now: datetime) -> Certificate | None:
@@ -347,13 +366,17 @@ def certificate_issue(
         raise CorporateForBusinessOnly()
     request = csr_load(csr)
     _csr_subject_check(csr=request, customer=customer)
-    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
-    if repeat is not None:
-        return repeat
-    account = identity_verify(customer=customer, proof=proof, channel=channel)
-    now = timezone.now()
-    not_before, not_after = profile.validity_new(now=now)
-    try:
+    idempotency_key = idempotency_key_clean(idempotency_key)
+    # Held for the whole request: a duplicate waits, then replays, instead of spending the
+    # one-time security challenge a second time.
+    with idempotency_key_claim(scope=f"certificate_issue:{customer.pk}", key=idempotency_key):
+        repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key,
+                                    csr=request, cert_type=cert_type, medium=medium)
+        if repeat is not None:
+            return repeat
+        account = identity_verify(customer=customer, proof=proof, channel=channel)
+        now = timezone.now()
+        not_before, not_after = profile.validity_new(now=now)
         with transaction.atomic():
             locked = _customer_lock(customer)
             existing = _live_for_update(customer=locked, cert_type=cert_type, now=now)
@@ -373,11 +396,6 @@ def certificate_issue(
                 idempotency_key=idempotency_key,
                 replaces=existing,
             )
-    except IntegrityError:
-        repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
-        if repeat is not None:
-            return repeat
-        raise
 
 
 def certificate_reissue(
@@ -397,7 +415,8 @@ def certificate_reissue(
     for a new one."""
     request = csr_load(csr)
     _csr_subject_check(csr=request, customer=customer)
-    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
+    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request,
+                                replaces_serial=serial)
     if repeat is not None:
         return repeat
     old = certificate_get(customer=customer, serial=serial)
@@ -457,7 +476,8 @@ def certificate_renew(
 
     request = csr_load(csr)
     _csr_subject_check(csr=request, customer=customer)
-    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request)
+    repeat = _idempotent_repeat(customer=customer, idempotency_key=idempotency_key, csr=request,
+                                replaces_serial=serial)
     if repeat is not None:
         return repeat
     old = certificate_get(customer=customer, serial=serial)

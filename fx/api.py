@@ -285,7 +285,7 @@ class FxQuoteApi(APIView):
     @extend_schema(
         request=FxQuoteInputSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     required=True, description="8 to 64 characters.")],
+                                     required=True, description="1 to 64 letters, digits or -_:.")],
         responses={201: FxQuotedRemittanceSerializer, 200: FxQuotedRemittanceSerializer,
                    400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
         operation_id="fx_remittance_quote")
@@ -295,7 +295,6 @@ class FxQuoteApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         customer = customer_of_request(request)
-        replay = Remittance.objects.filter(customer=customer, idempotency_key=key).exists()
         remittance = remittance_quote(
             customer=customer, kind=values["kind"], from_number=values["from_account"],
             currency=values["currency"], amount=values["amount"],
@@ -304,6 +303,7 @@ class FxQuoteApi(APIView):
             account=values["account"], bic=values["bic"], purpose=values["purpose"],
             charges=values["charges"], payout=values["payout"], idempotency_key=key,
             channel=channel_of(request))
+        replay = getattr(remittance, "replayed", False)
         response = Response(FxQuotedRemittanceSerializer(remittance).data,
                             status=200 if replay else 201)
         if replay:

@@ -7,10 +7,11 @@ cash forms. It follows the IETF httpapi draft "The Idempotency-Key HTTP Header F
 - the same key with the same request answers the first result, with the first status;
 - the same key with a different request answers 422 `idempotency_key_reused` (the draft's
   "Unprocessable Content") and changes nothing;
-- the same key while the first request is still running: the key is stored under a unique
-  constraint in the transaction that does the work, so PostgreSQL makes the second request
-  wait for the first to commit; it then answers the first result. No request is answered
-  409 for it, and no client has to poll.
+- the same key while the first request is still running: the second waits in PostgreSQL for
+  the first, then answers its result; no request is answered 409 for it, and no client has
+  to poll. Where the work is one transaction, the key's unique constraint makes the second
+  wait; where it is several (a secret checked and counted on its own, then the work),
+  `idempotency_key_claim` holds the key for the whole request.
 
 The caller stores the key on its business row (the row is the idempotency record) and
 compares what makes two requests the same (its "fingerprint", secrets left out).
@@ -22,6 +23,7 @@ from typing import TypeVar
 from django.utils.translation import gettext_lazy as _
 
 from postbank.errors import InvalidInput, PostbankError
+from postbank.orders import advisory_claim
 
 KEY = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
 
@@ -56,6 +58,15 @@ def idempotency_key_clean(key: object) -> str:
 def idempotent_replay(previous: Record | None, *, same_request: bool) -> Record | None:
     """What an earlier request with this key produced (None: the key is new), or the 422
     answer when that request was a different one."""
-    if previous is not None and not same_request:
+    if previous is None:
+        return None
+    if not same_request:
         raise IdempotencyKeyReused(field="idempotency_key")
+    previous.replayed = True
     return previous
+
+
+def idempotency_key_claim(*, scope: str, key: str):
+    """Holds `key` of `scope` (e.g. the customer) while its request runs: a duplicate sent
+    meanwhile waits in PostgreSQL, then finds the first result (postbank.orders)."""
+    return advisory_claim(f"idempotency:{scope}:{key}")

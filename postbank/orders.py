@@ -80,16 +80,21 @@ class OrderClaim:
 
 
 @contextmanager
-def order_claim(order: models.Model) -> Iterator[OrderClaim]:
-    """Claims `order` for confirmation, waiting (in PostgreSQL) while another request holds
-    it. Released on leaving the block at the latest, and with the connection on a crash."""
-    key = order_claim_key(order)
+def advisory_claim(key: str) -> Iterator[OrderClaim]:
+    """Claims `key` (a session advisory lock on its 64-bit hash), waiting in PostgreSQL while
+    another request holds it. Released on leaving the block at the latest, and with the
+    connection on a crash."""
     rawsql.rows(_CLAIM_SQL, [key])
     claim = OrderClaim(key)
     try:
         yield claim
     finally:
         claim.release()
+
+
+def order_claim(order: models.Model):
+    """Claims `order` for confirmation (see the module's docstring)."""
+    return advisory_claim(order_claim_key(order))
 
 
 def order_customer_lock(*, customer_id: int):

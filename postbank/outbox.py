@@ -26,7 +26,10 @@ PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 
 def task_publish(task: Task, *args, countdown: int | None = None) -> None:
     """Queues `task(*args)` now; a broker that cannot be reached is logged, not raised."""
     try:
-        task.apply_async(args=args, countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY)
+        # No result is awaited: with ignore_result the result store (Redis, which may be the
+        # part that is down) is not touched, and the publication fails fast.
+        task.apply_async(args=args, countdown=countdown, retry_policy=PUBLISH_RETRY_POLICY,
+                         ignore_result=True)
     except (OperationalError, RedisError, OSError) as exc:
         logger.warning("Broker unreachable: %s%r left for its beat sweep (%s).",
                        task.name, args, exc)

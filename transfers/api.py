@@ -206,7 +206,7 @@ class TransferPrepareApi(APIView):
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="8 to 64 characters.",
+                description="1 to 64 letters, digits or -_:.",
             )
         ],
         responses={

@@ -375,8 +375,8 @@ def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | N
     if not rows:
         return None
     [(pk, stored_fingerprint)] = rows
-    idempotent_replay(pk, same_request=stored_fingerprint == fingerprint)
-    return Transfer.objects.select_related("from_account").get(pk=pk)
+    return idempotent_replay(Transfer.objects.select_related("from_account").get(pk=pk),
+                             same_request=stored_fingerprint == fingerprint)
 
 
 def transfer_order_bytes(*, transfer: Transfer) -> bytes:

@@ -15,6 +15,7 @@ from fx.services import remittance_order_bytes, remittance_post, remittance_quot
 from postbank import policy
 from postbank.errors import PostbankError
 from tests.fx.conftest import REMIT_AT, SEPA, signed
+from tests.locks import advisory_locks_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,7 +119,5 @@ def test_a_double_submit_posts_once_spends_the_challenge_once_and_counts_no_wron
     assert CardChallenge.objects.filter(pk=challenge_id, used_at__isnull=False).count() == 1
     sender.account.refresh_from_db()
     assert sender.account.balance == 200_000_000 - Remittance.objects.get(pk=quote.pk).total_krw
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        assert cursor.fetchone()[0] == 0
+    assert advisory_locks_held() == 0
     assert reconciliation_run(trigger="test").ok

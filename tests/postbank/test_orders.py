@@ -10,14 +10,9 @@ from enrollment.models import Customer
 from postbank.errors import PostbankError
 from postbank.orders import order_claim, order_customer_lock
 from tests.factories import CustomerFactory
+from tests.locks import advisory_locks_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _advisory_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        return cursor.fetchone()[0]
 
 
 def _claim_in_thread(order, events: list, *, hold: float = 0.0, die: bool = False):
@@ -52,7 +47,7 @@ def test_a_second_claim_waits_for_the_first_without_polling():
     holder.join(timeout=10)
     waiter.join(timeout=10)
     assert second and second[0][1] >= first[0][1] + 0.45
-    assert _advisory_locks() == 0
+    assert advisory_locks_held() == 0
 
 
 def test_other_orders_are_not_blocked():
@@ -75,7 +70,7 @@ def test_a_crashed_claimer_releases_the_claim_with_its_connection():
     started = time.monotonic()
     with order_claim(order):
         assert time.monotonic() - started < 1
-    assert _advisory_locks() == 0
+    assert advisory_locks_held() == 0
 
 
 def test_the_claim_ends_when_the_money_transaction_commits():
@@ -83,9 +78,9 @@ def test_the_claim_ends_when_the_money_transaction_commits():
     with order_claim(order) as claim:
         with transaction.atomic():
             claim.release_at_commit()
-            assert _advisory_locks() == 1
+            assert advisory_locks_held() == 1
         assert not claim.held
-        assert _advisory_locks() == 0
+        assert advisory_locks_held() == 0
 
 
 def test_a_rolled_back_transaction_keeps_the_claim_until_the_block_ends():
@@ -94,8 +89,8 @@ def test_a_rolled_back_transaction_keeps_the_claim_until_the_block_ends():
         with pytest.raises(RuntimeError), transaction.atomic():
             claim.release_at_commit()
             raise RuntimeError
-        assert claim.held and _advisory_locks() == 1
-    assert _advisory_locks() == 0
+        assert claim.held and advisory_locks_held() == 1
+    assert advisory_locks_held() == 0
 
 
 def test_the_customer_is_read_locked_and_refused_when_suspended():

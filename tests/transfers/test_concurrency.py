@@ -12,6 +12,7 @@ from accounts.models import Account, JournalEntry
 from enrollment.models import Customer
 from postbank.errors import PostbankError
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
+from tests.locks import advisory_locks_held
 from tests.transfers.conftest import card_holder
 from transfers.models import DailyUsage, Transfer
 from transfers.services import (
@@ -247,12 +248,6 @@ def _order(holder, target, amount=10_000):
     )
 
 
-def _advisory_locks() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        return cursor.fetchone()[0]
-
-
 def test_two_sessions_confirming_one_order_execute_it_once_and_both_see_the_result():
     for round_ in range(5):
         holder = card_holder(name=f"두세션{round_}")
@@ -281,7 +276,7 @@ def test_two_sessions_confirming_one_order_execute_it_once_and_both_see_the_resu
         assert JournalEntry.objects.filter(reference=str(transfer.public_id)).count() == 1
         assert Account.objects.get(pk=target.pk).balance == 20_000
         assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
-    assert _advisory_locks() == 0
+    assert advisory_locks_held() == 0
 
 
 def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():
@@ -350,7 +345,7 @@ def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():
     assert sum(seen.values()) == rounds
     # The suspension won at least in the rounds where it held the row first.
     assert seen["customer_suspended"] >= rounds // 2, seen
-    assert _advisory_locks() == 0
+    assert advisory_locks_held() == 0
 
 
 def test_a_wrong_secret_is_counted_and_committed_and_the_order_stays_open():
@@ -373,7 +368,7 @@ def test_a_wrong_secret_is_counted_and_committed_and_the_order_stays_open():
     assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 1
     assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.PREPARED
     # The claim ended with the refusal: the next confirmation goes through at once.
-    assert _advisory_locks() == 0
+    assert advisory_locks_held() == 0
     challenge_id, answer = holder.answer()
     done = transfer_execute(
         customer=Customer.objects.get(pk=holder.customer.pk),
