@@ -36,7 +36,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pycountry
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -68,6 +68,7 @@ from fx.mt103 import MT103
 from fx.pacs008 import Pacs008, pacs008_build, pacs008_validate
 from postbank import policy
 from postbank.audit import audit_record
+from postbank.db import advisory_xact_lock
 from postbank.errors import InvalidInput, NotFound, Refused
 from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.kst import KST, kst_date
@@ -298,8 +299,7 @@ def rates_pull(*, source=None) -> RateNotice:
     # Run twice with an unchanged sheet, even at once, the task publishes one notice: the
     # look at the latest notice and the publication hold one advisory lock.
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('fx.rates_pull'))")
+        advisory_xact_lock("fx.rates_pull")
         latest = notice_latest()
         if latest is not None and latest.source == RateNotice.Source.FEED \
                 and latest.notice_date == kst_date():

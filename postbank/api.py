@@ -1,7 +1,7 @@
 """API errors as RFC 9457 problem details, from one handler."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -24,8 +24,9 @@ _DRF_CODES = {
 }
 
 
-def problem_response(*, status_code: int, code: str, title: str, detail: str = "",
-                     instance: str = "", **extra) -> Response:
+def problem_body(*, status_code: int, code: str, title: str, detail: str = "",
+                 instance: str = "", **extra) -> dict:
+    """An RFC 9457 problem details object with the project's stable `code`."""
     # Extension members never replace the standard ones (RFC 9457 section 3.2).
     body = dict(extra)
     body.update({"type": f"urn:postbank:problem:{code}", "title": title,
@@ -34,7 +35,18 @@ def problem_response(*, status_code: int, code: str, title: str, detail: str = "
         body["detail"] = detail
     if instance:
         body["instance"] = instance
-    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return body
+
+
+def problem_json_response(**problem) -> JsonResponse:
+    """problem_body as a plain Django response, for answers made outside DRF's views."""
+    return JsonResponse(problem_body(**problem), status=problem["status_code"],
+                        content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_response(**problem) -> Response:
+    return Response(problem_body(**problem), status=problem["status_code"],
+                    content_type=PROBLEM_CONTENT_TYPE)
 
 
 def problem_exception_handler(exc, context):

@@ -1,6 +1,13 @@
 """Database helpers shared by the apps."""
 
-from django.db import migrations
+from django.db import connection, migrations
+
+
+def advisory_xact_lock(name: str) -> None:
+    """Holds the advisory lock `name` until the current transaction ends: a job run twice at
+    once (two beats, two deployments starting) runs its check-then-act one after the other."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
 
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION postbank_refuse_change() RETURNS trigger AS $$

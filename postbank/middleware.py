@@ -1,10 +1,10 @@
 """Answers for the parts that depend on Redis when Redis or the broker is down."""
 
-from django.http import JsonResponse
 from django.shortcuts import render
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
+from postbank.api import problem_json_response
 from postbank.errors import ServiceUnavailable
 
 
@@ -23,10 +23,8 @@ class ServiceUnavailableMiddleware:
             return None
         problem = ServiceUnavailable()
         if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {"type": f"urn:postbank:problem:{problem.code}", "title": str(problem.title),
-                 "status": problem.status, "code": problem.code, "instance": request.path},
-                status=problem.status, content_type="application/problem+json")
+            response = problem_json_response(status_code=problem.status, code=problem.code,
+                                             title=str(problem.title), instance=request.path)
         else:
             response = render(request, "503.html", {"problem": problem}, status=problem.status)
         response["Retry-After"] = str(problem.retry_after_seconds)

@@ -4,6 +4,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from postbank.api import problem_json_response
+
 
 def home(request):
     return render(request, "home.html")
@@ -26,7 +28,6 @@ def session_extend(request):
 def page_not_found(request, exception=None):
     """API paths answer 404 as problem details too; pages get the normal page."""
     if request.path.startswith("/api/"):
-        body = {"type": "urn:postbank:problem:not_found", "title": "Not found.", "status": 404,
-                "code": "not_found", "instance": request.path}
-        return JsonResponse(body, status=404, content_type="application/problem+json")
+        return problem_json_response(status_code=404, code="not_found", title="Not found.",
+                                     instance=request.path)
     return render(request, "404.html", status=404)

@@ -315,7 +315,6 @@ def transfer_prepare(
         idempotency_key_clean(idempotency_key)
         existing = _existing(customer=customer, key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
-            existing.replayed = True
             return existing
     customer_ensure_active(customer=customer)
     won = parse_won(amount)
@@ -359,7 +358,6 @@ def transfer_prepare(
         )
         if existing is None:
             raise
-        existing.replayed = True
         return existing
     transfer.used_today = used
     return transfer

@@ -16,6 +16,7 @@ from postbank import policy
 from postbank.errors import PostbankError
 from tests.fx.conftest import REMIT_AT, SEPA, signed
 from tests.locks import advisory_locks_held
+from tests.threads import run_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,8 +75,6 @@ def test_a_double_submit_posts_once_spends_the_challenge_once_and_counts_no_wron
     """Two confirmations of one quote at the same instant (the same challenge answer, the
     same signature): the claim (postbank.orders) lets one check the secrets and post; the
     other waits for it in PostgreSQL and answers its result."""
-    from django.db import connections
-
     from accounts.models import JournalEntry
     from enrollment.models import CardChallenge, Customer
     from fx.services import remittance_confirm
@@ -88,28 +87,16 @@ def test_a_double_submit_posts_once_spends_the_challenge_once_and_counts_no_wron
                                  idempotency_key="double-submit-1", **SEPA)
         signature = signed(sender, quote)
         challenge_id, answer = sender.answer()
-        barrier = threading.Barrier(2)
-        outcomes: dict[int, object] = {}
 
-        def run(index: int) -> None:
-            try:
-                barrier.wait(timeout=10)
-                done = remittance_confirm(
-                    customer=Customer.objects.get(pk=sender.customer.pk),
-                    remittance=Remittance.objects.get(pk=quote.pk),
-                    account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
-                    security_answer=answer, signature=signature)
-                outcomes[index] = (done.status, done.entry_id)
-            except Exception as exc:
-                outcomes[index] = exc
-            finally:
-                connections.close_all()
+        def confirm(_index):
+            done = remittance_confirm(
+                customer=Customer.objects.get(pk=sender.customer.pk),
+                remittance=Remittance.objects.get(pk=quote.pk),
+                account_password=ACCOUNT_PASSWORD, challenge_id=challenge_id,
+                security_answer=answer, signature=signature)
+            return done.status, done.entry_id
 
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        outcomes = run_threads(2, confirm)
 
     assert outcomes[0] == outcomes[1], outcomes
     status, entry_id = outcomes[0]

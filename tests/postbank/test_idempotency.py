@@ -29,9 +29,9 @@ from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.enrollment.media import card_answer, card_for
 from tests.factories import DEFAULT_PASSWORD, CustomerFactory, UserFactory
 from tests.fx.conftest import FUNDED_AT, NOTICE_AT, REMIT_AT, SEPA, rate_rows
+from tests.threads import run_threads
 from tests.transfers.conftest import card_holder, ledger_snapshot
 from tests.transfers.test_api import client_for, order
-from tests.transfers.test_concurrency import run_threads
 from transfers.models import Transfer
 
 KEY = "idem-key-0001"

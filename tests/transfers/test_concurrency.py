@@ -2,17 +2,22 @@
 
 import random
 import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Sum
+from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import Account, JournalEntry
 from enrollment.models import Customer
 from postbank.errors import PostbankError
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.locks import advisory_locks_held
+from tests.threads import run_threads
 from tests.transfers.conftest import card_holder
 from transfers.models import DailyUsage, Transfer
 from transfers.services import (
@@ -23,29 +28,6 @@ from transfers.services import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_threads(count, work):
-    """Runs `work(index)` in `count` threads started together; returns what each raised."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait()
-            outcomes[index] = work(index)
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 _CUSTOMER_LOCKS: dict[int, threading.Lock] = {}
@@ -68,6 +50,19 @@ def execute(holder, transfer):
             security_answer=answer,
             signature=holder.sign(transfer),
         )
+
+
+def confirm_fresh(holder, transfer, challenge_id, answer, signature):
+    """transfer_execute as a request does it: customer and transfer read afresh, as
+    authentication and the URL lookup would."""
+    return transfer_execute(
+        customer=Customer.objects.get(pk=holder.customer.pk),
+        transfer=Transfer.objects.get(pk=transfer.pk),
+        account_password=ACCOUNT_PASSWORD,
+        challenge_id=challenge_id,
+        security_answer=answer,
+        signature=signature,
+    )
 
 
 def post(holder, transfer):
@@ -217,14 +212,7 @@ def test_a_double_click_moves_the_money_once_and_counts_no_wrong_entry():
     signature = holder.sign(transfer)
 
     def click(_index):
-        return transfer_execute(
-            customer=Customer.objects.get(pk=holder.customer.pk),
-            transfer=Transfer.objects.get(pk=transfer.pk),
-            account_password=ACCOUNT_PASSWORD,
-            challenge_id=challenge_id,
-            security_answer=answer,
-            signature=signature,
-        ).status
+        return confirm_fresh(holder, transfer, challenge_id, answer, signature).status
 
     assert run_threads(2, click) == ["completed", "completed"]
     assert Account.objects.get(pk=target.pk).balance == 30_000
@@ -259,14 +247,7 @@ def test_two_sessions_confirming_one_order_execute_it_once_and_both_see_the_resu
 
         def confirm(_index, transfer=transfer, challenge_id=challenge_id, answer=answer,
                     signature=signature, holder=holder):
-            done = transfer_execute(
-                customer=Customer.objects.get(pk=holder.customer.pk),
-                transfer=Transfer.objects.get(pk=transfer.pk),
-                account_password=ACCOUNT_PASSWORD,
-                challenge_id=challenge_id,
-                security_answer=answer,
-                signature=signature,
-            )
+            done = confirm_fresh(holder, transfer, challenge_id, answer, signature)
             return done.status, done.entry_id
 
         outcomes = run_threads(2, confirm)
@@ -303,11 +284,6 @@ def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():
         def work(index, holder=holder, transfer=transfer, challenge_id=challenge_id,
                  answer=answer, signature=signature, before=before, hold=hold,
                  status_under_lock=status_under_lock):
-            import time
-
-            from django.db import transaction
-            from django.utils import timezone
-
             if index == 0:
                 time.sleep(before)
                 with transaction.atomic():
@@ -319,14 +295,7 @@ def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():
                     )
                 return "suspended"
             try:
-                return transfer_execute(
-                    customer=Customer.objects.get(pk=holder.customer.pk),
-                    transfer=Transfer.objects.get(pk=transfer.pk),
-                    account_password=ACCOUNT_PASSWORD,
-                    challenge_id=challenge_id,
-                    security_answer=answer,
-                    signature=signature,
-                ).status
+                return confirm_fresh(holder, transfer, challenge_id, answer, signature).status
             except PostbankError as exc:
                 return exc.code
 
@@ -370,22 +339,12 @@ def test_a_wrong_secret_is_counted_and_committed_and_the_order_stays_open():
     # The claim ended with the refusal: the next confirmation goes through at once.
     assert advisory_locks_held() == 0
     challenge_id, answer = holder.answer()
-    done = transfer_execute(
-        customer=Customer.objects.get(pk=holder.customer.pk),
-        transfer=Transfer.objects.get(pk=transfer.pk),
-        account_password=ACCOUNT_PASSWORD,
-        challenge_id=challenge_id,
-        security_answer=answer,
-        signature=holder.sign(transfer),
-    )
+    done = confirm_fresh(holder, transfer, challenge_id, answer, holder.sign(transfer))
     assert done.status == Transfer.Status.COMPLETED
     assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
 
 
 def test_a_confirmation_completes_with_redis_unreachable():
-    from django.core.cache import cache
-    from django.test import override_settings
-
     holder = card_holder(name="레디스없음")
     holder.account = AccountFactory(owner=holder.customer, balance=100_000)
     target = AccountFactory(balance=0)
@@ -401,13 +360,6 @@ def test_a_confirmation_completes_with_redis_unreachable():
     with override_settings(CACHES=closed_port):
         with pytest.raises(Exception, match=r"(?i)connect"):
             cache.get("anything")  # the cache is really unreachable
-        done = transfer_execute(
-            customer=Customer.objects.get(pk=holder.customer.pk),
-            transfer=Transfer.objects.get(pk=transfer.pk),
-            account_password=ACCOUNT_PASSWORD,
-            challenge_id=challenge_id,
-            security_answer=answer,
-            signature=signature,
-        )
+        done = confirm_fresh(holder, transfer, challenge_id, answer, signature)
     assert done.status == Transfer.Status.COMPLETED
     assert Account.objects.get(pk=target.pk).balance == 10_000

@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from certcenter.ca import ca_hierarchy_create
 from certcenter.models import CertificateAuthority
+from postbank.db import advisory_xact_lock
 
 
 class Command(BaseCommand):
@@ -22,10 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, rotate=False, **options):
         try:
             with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    # Two deployments starting at once: the second waits, then finds the CA.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ca_init'))")
+                # Two deployments starting at once: the second waits, then finds the CA.
+                advisory_xact_lock("ca_init")
                 exists = CertificateAuthority.objects.filter(active=True).exists()
                 if exists and not rotate:
                     self.stdout.write("The CA exists; nothing to do.")
