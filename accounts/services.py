@@ -71,8 +71,9 @@ class Line:
 
 
 def accounts_lock(*, ids) -> dict[int, Account]:
-    """Locks deposit accounts (SELECT ... FOR UPDATE) in primary-key order, so that two
-    transactions locking the same accounts can never wait on each other in a cycle."""
+    """Locks deposit accounts (SELECT ... FOR NO KEY UPDATE: the postings inserted next
+    reference them) in primary-key order, so that two transactions locking the same accounts
+    can never wait on each other in a cycle."""
     if not connection.in_atomic_block:
         raise RuntimeError("accounts_lock needs a transaction")
     ids = sorted(set(ids))
@@ -81,7 +82,7 @@ def accounts_lock(*, ids) -> dict[int, Account]:
     # Hand-written (postbank.rawsql): every movement of money locks its accounts here.
     rows = rawsql.select(
         f"SELECT {rawsql.columns(Account, 'a')} FROM {rawsql.table(Account)} a "  # noqa: S608
-        f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id" + rawsql.FOR_UPDATE,
+        f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id FOR NO KEY UPDATE",
         ids, Account)
     return {account.pk: account for (account,) in rows}
 
@@ -134,9 +135,9 @@ def entry_post(*, kind: str, lines: list[Line], memo: str = "", reference: str =
         if account.balance + delta < account.hold:
             raise InsufficientFunds(account=account.formatted_number)
 
-    # Hand-written statements (postbank.rawsql): every movement of money runs them.
+    # One statement (postbank.rawsql.together): the entry, its postings and the balances.
     entry = JournalEntry(kind=kind, memo=memo, reference=reference, actor=actor, reverses=reverses)
-    rawsql.insert(entry)
+    entry_insert = rawsql.insert_statement(entry)  # sets created_at, which the postings copy
     running = {pk: accounts[pk].balance for pk in deltas}
     postings = []
     for line in lines:
@@ -150,18 +151,24 @@ def entry_post(*, kind: str, lines: list[Line], memo: str = "", reference: str =
             currency=line.currency, amount=line.amount, balance_after=balance_after,
             counterparty=line.counterparty[:100], memo=line.memo[:100],
             created_at=entry.created_at))
-    rawsql.insert(*postings)
+    writes = [
+        entry_insert,
+        rawsql.insert_statement(*postings, expressions={"entry_id": "(SELECT id FROM entry)"}),
+    ]
     if deltas:
-        rawsql.execute(
+        writes.append((
             f"UPDATE {rawsql.table(Account)} SET balance = balance + CASE id "  # noqa: S608
             f"{' '.join(['WHEN %s THEN %s'] * len(deltas))} ELSE 0 END "
             f"WHERE id IN ({', '.join(['%s'] * len(deltas))})",
-            [*(value for item in deltas.items() for value in item), *deltas])
-        for pk, delta in deltas.items():
-            accounts[pk].balance += delta
-            for line in lines:
-                if line.account is not None and line.account.pk == pk:
-                    line.account.balance = accounts[pk].balance
+            [*(value for item in deltas.items() for value in item), *deltas]))
+    writes.append(("SELECT id FROM entry", []))
+    [(entry.pk,)] = rawsql.rows(*rawsql.together(*writes, named=("entry", "postings")))
+    entry._state.adding = False
+    for pk, delta in deltas.items():
+        accounts[pk].balance += delta
+        for line in lines:
+            if line.account is not None and line.account.pk == pk:
+                line.account.balance = accounts[pk].balance
     return entry
 
 

@@ -186,11 +186,12 @@ class CardChallenge(models.Model):
                                                       second_index__gte=1,
                                                       second_index__lte=35),
                                    name="card_challenge_index_range"),
+            # At most one open challenge per card: a new one renews it in place
+            # (enrollment.security.security_challenge_issue, INSERT ... ON CONFLICT). Every
+            # issue and every answer finds the card's open challenge through this index.
+            models.UniqueConstraint(fields=["card"], condition=models.Q(used_at__isnull=True),
+                                    name="card_challenge_one_open"),
         ]
-        # Every issue and every answer looks for the card's open challenge: without this a
-        # card's whole history of answered challenges would be read each time.
-        indexes = [models.Index(fields=["card"], condition=models.Q(used_at__isnull=True),
-                                name="card_challenge_open")]
 
     def __str__(self) -> str:
         return f"{self.card} {self.first_index}/{self.second_index}"

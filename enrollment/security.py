@@ -6,6 +6,7 @@ policy.SECURITY_CHALLENGE_TTL. Every wrong answer counts as a wrong entry (durab
 one ends the run of wrong entries.
 """
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -193,61 +194,66 @@ def _ensure_may_answer(*, customer: Customer, purpose: str | None) -> None:
     customer_ensure_active(customer=customer)
 
 
+# One statement per challenge shown. The customer row is read FOR SHARE: a confirmation under
+# way holds it FOR NO KEY UPDATE (postbank.orders), so a new challenge waits for it instead of
+# closing the challenge being answered. The card's open challenge (at most one: a partial
+# unique index) is renewed in place, with a new id (the old one is then refused as expired)
+# and the same two code numbers; when the last one was answered, a new pair is inserted.
+_CHALLENGE_ISSUE_SQL = (
+    f"INSERT INTO {rawsql.table(CardChallenge)} "  # noqa: S608
+    "(id, card_id, first_index, second_index, created_at) "
+    "SELECT %(id)s, s.id, %(first)s, %(second)s, %(now)s "
+    f"FROM {rawsql.table(Customer)} c JOIN {rawsql.table(SecurityCard)} s "
+    "ON s.customer_id = c.id AND s.status = %(active)s "
+    f"WHERE c.id = %(customer)s AND NOT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+    "WHERE o.customer_id = c.id AND o.status = %(active)s) "
+    "FOR SHARE OF c "
+    "ON CONFLICT (card_id) WHERE used_at IS NULL "
+    "DO UPDATE SET id = EXCLUDED.id, created_at = EXCLUDED.created_at "
+    "RETURNING first_index, second_index"
+)
+
+
 def security_challenge_issue(
     *, customer: Customer, purpose: str | None = None
 ) -> SecurityChallenge:
     """The challenge for the customer's medium: OTP when there is one (grade safe), else a
     card challenge.
-
     At most one card challenge per card is open: issuing one closes the previous open one
     (answering it is then refused as expired), whatever page or purpose asked for it. The
     code numbers only change once a challenge was answered (right or wrong, which counts):
     until then a new challenge asks the same two numbers again, even after the previous one
     expired. So reloading a page cannot fish for a pair of numbers whose answer someone saw;
-    every new pair costs an answer, and wrong answers suspend after five."""
+    every new pair costs an answer, and wrong answers suspend after five. A confirmation
+    under way is waited for (see _CHALLENGE_ISSUE_SQL)."""
     _ensure_may_answer(customer=customer, purpose=purpose)
+    challenge_id = uuid.uuid4()
+    first, second = secrets.SystemRandom().sample(range(1, policy.SECURITY_CARD_CODES + 1), 2)
+    issued = rawsql.rows(_CHALLENGE_ISSUE_SQL, {
+        "id": challenge_id, "first": first, "second": second, "now": timezone.now(),
+        "customer": customer.pk, "active": MediumStatus.ACTIVE,
+    })
+    if issued:
+        [(first, second)] = issued
+        return SecurityChallenge(
+            kind="security_card", id=str(challenge_id), first_index=first, second_index=second
+        )
     if _active_otp(customer) is not None:
         return SecurityChallenge(kind="otp")
-    now = timezone.now()
-    with transaction.atomic():
-        # The card row serialises concurrent issues, so two cannot both stay open.
-        card = rawsql.rows(
-            f"SELECT id FROM {rawsql.table(SecurityCard)} WHERE customer_id = %s AND status = %s"  # noqa: S608
-            + rawsql.FOR_UPDATE,
-            [customer.pk, MediumStatus.ACTIVE],
-        )
-        if not card:
-            raise SecurityMediumUnavailable()
-        [(card_id,)] = card
-        # Every challenge left unanswered stays open (also once expired) until the next
-        # one replaces it; none open means the last one was answered.
-        closed = _challenges_use(
-            now=now, where="card_id = %s AND used_at IS NULL", params=[card_id]
-        )
-        if closed:
-            _created, first, second = max(closed)
-        else:
-            first, second = secrets.SystemRandom().sample(
-                range(1, policy.SECURITY_CARD_CODES + 1), 2
-            )
-        challenge = CardChallenge(
-            card_id=card_id, first_index=first, second_index=second, created_at=now
-        )
-        rawsql.insert(challenge)
-    return SecurityChallenge(
-        kind="security_card", id=str(challenge.pk), first_index=first, second_index=second
-    )
+    raise SecurityMediumUnavailable()
 
 
-def _challenges_use(*, now, where: str, params: list) -> list[tuple]:
-    """Marks the card challenges matching `where` used at `now` and returns their
-    (created_at, first_index, second_index), in one statement (UPDATE ... RETURNING):
-    taking a challenge and learning what it asked cannot be told apart by a racing answer."""
-    return rawsql.rows(
-        f"UPDATE {rawsql.table(CardChallenge)} SET used_at = %s WHERE {where} "  # noqa: S608
-        "RETURNING created_at, first_index, second_index",
-        [now, *params],
-    )
+# Single use: whoever marks the challenge used first gets to answer it. The card's codes come
+# back with it (one statement); an OTP in use means the card is not the medium.
+_CHALLENGE_TAKE_SQL = (
+    f"UPDATE {rawsql.table(CardChallenge)} ch SET used_at = %(now)s "  # noqa: S608
+    f"FROM {rawsql.table(SecurityCard)} s "
+    "WHERE ch.id = %(id)s AND ch.used_at IS NULL AND ch.created_at > %(since)s "
+    "AND s.id = ch.card_id AND s.customer_id = %(customer)s AND s.status = %(active)s "
+    f"AND NOT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+    "WHERE o.customer_id = %(customer)s AND o.status = %(active)s) "
+    "RETURNING ch.first_index, ch.second_index, s.serial, s.half_hashes"
+)
 
 
 def _wrong(customer: Customer, kind: str, channel: str) -> WrongSecurityCode:
@@ -264,47 +270,56 @@ def security_answer_verify(
     purpose: str | None = None,
 ) -> None:
     """Checks the answer to the customer's challenge (OTP: the current 6-digit code; card:
-    the 4 digits asked). Must run outside the caller's transaction: a wrong answer is
-    counted and committed before WrongSecurityCode is raised (also while dormant: the 5th
-    turns the suspension into one for wrong entries, which only a teller lifts)."""
+    the 4 digits asked). A wrong answer is counted (enrollment.services.wrong_entry_record)
+    before WrongSecurityCode is raised, also while dormant: the 5th turns the suspension into
+    one for wrong entries, which only a teller lifts. Inside a transaction, the caller commits
+    the count with its refusal (postbank.orders.order_confirm)."""
     _ensure_may_answer(customer=customer, purpose=purpose)
     answer = (answer or "").strip()
+    four_digits = answer.isascii() and answer.isdigit() and len(answer) == 4
+    try:
+        pk = uuid.UUID(str(challenge_id))
+    except ValueError:
+        pk = None
+    if four_digits and pk is not None:
+        now = timezone.now()
+        taken = rawsql.rows(_CHALLENGE_TAKE_SQL, {
+            "now": now, "id": pk, "since": now - policy.SECURITY_CHALLENGE_TTL,
+            "customer": customer.pk, "active": MediumStatus.ACTIVE,
+        })
+        if taken:
+            [(first_index, second_index, serial, hashes)] = taken
+            _card_answer_check(customer=customer, serial=serial, hashes=hashes,
+                               asked=(first_index, second_index), answer=answer,
+                               channel=channel)
+            return
+    # Not the answer to an open challenge of the card in use: which medium, and why not.
     otp = _active_otp(customer)
     if otp is not None:
         if not (answer.isascii() and answer.isdigit() and len(answer) == policy.OTP_DIGITS):
             raise InvalidInput(_("Enter the 6-digit OTP code."), code="invalid_security_code")
         _otp_check(customer=customer, device=otp, code=answer, channel=channel)
         return
-    card = _active_card(customer)
-    if card is None:
+    if _active_card(customer) is None:
         raise SecurityMediumUnavailable()
-    if not (answer.isascii() and answer.isdigit() and len(answer) == 4):
+    if not four_digits:
         raise InvalidInput(
             _("Enter 4 digits: two from each code asked."), code="invalid_security_code"
         )
-    now = timezone.now()
-    try:
-        pk = uuid.UUID(str(challenge_id))
-    except ValueError:
-        raise SecurityChallengeExpired() from None
-    # Single use: whoever marks it used first gets to answer it.
-    taken = _challenges_use(
-        now=now,
-        where="id = %s AND card_id = %s AND used_at IS NULL AND created_at > %s",
-        params=[pk, card.pk, now - policy.SECURITY_CHALLENGE_TTL],
-    )
-    if not taken:
-        raise SecurityChallengeExpired()
-    [(_created, first_index, second_index)] = taken
-    hashes = card.half_hashes
+    raise SecurityChallengeExpired()
+
+
+def _card_answer_check(*, customer: Customer, serial: str, hashes, asked: tuple[int, int],
+                       answer: str, channel: str) -> None:
+    if isinstance(hashes, str):  # jsonb comes back as text (Django's psycopg2 setting)
+        hashes = json.loads(hashes)
+    first_index, second_index = asked
     first_ok = crypto.keyed_hash_matches(
-        CARD_HASH_PURPOSE,
-        f"{card.serial}:{first_index}:first:{answer[:2]}",
+        CARD_HASH_PURPOSE, f"{serial}:{first_index}:first:{answer[:2]}",
         hashes[first_index - 1][0],
     )
     last_ok = crypto.keyed_hash_matches(
-        CARD_HASH_PURPOSE,
-        f"{card.serial}:{second_index}:last:{answer[2:]}",
+        CARD_HASH_PURPOSE, f"{serial}:{second_index}:last:{answer[2:]}",
         hashes[second_index - 1][1],
     )
     if not (first_ok and last_ok):

@@ -53,10 +53,11 @@ def wrong_entry_record(*, customer: Customer, kind: str, channel: str,
     security_card, otp, identity) and suspends internet banking at the 5th in a row of that
     secret. Returns that secret's run.
 
-    Runs in its own transaction and commits before the caller refuses the request, so the
-    count survives the refusal; callers check secrets before opening a money transaction.
+    The count must survive the refusal that follows: outside a transaction it commits at
+    once; inside one (an order's confirmation) the caller commits it with its refusal
+    (postbank.orders.order_confirm) and never rolls it back.
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         runs = dict(locked.wrong_entry_runs)
         runs[kind] = count = runs.get(kind, 0) + 1
@@ -111,10 +112,12 @@ class LimitAboveDefault(Refused):
               "needs a visit to a post office counter.")
 
 
-def customer_limits(*, customer: Customer) -> tuple[int, int]:
+def customer_limits(*, customer: Customer, grade: str | None = "") -> tuple[int, int]:
     """(per transfer, per day) in won: the grade's policy.LIMITS, capped by the minor limit
-    for a minor who applied alone and by the customer's own lower limits. No medium: (0, 0)."""
-    grade = customer.grade
+    for a minor who applied alone and by the customer's own lower limits. No medium: (0, 0).
+    `grade`: the customer's grade when the caller read it already ("": read it here)."""
+    if grade == "":
+        grade = customer.grade
     if grade is None:
         return 0, 0
     per_transfer, per_day = policy.LIMITS[grade]

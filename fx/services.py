@@ -2,17 +2,16 @@
 SWIFT / Eurogiro network.
 
 Order of locks in every transaction that moves money here: the remittance row, then the
-customer's row (FOR SHARE, its suspension re-checked), then the customer's annual usage row,
-then the deposit account (accounts.services.accounts_lock). A confirmation holds the
-remittance's claim (postbank.orders.order_claim, in PostgreSQL) from its status check to the
-commit of the money: a second confirmation waits and returns the first result.
+customer's row (both FOR NO KEY UPDATE, its suspension re-checked), then the customer's
+annual usage row, then the deposit account (accounts.services.accounts_lock). A confirmation
+is one transaction (postbank.orders.order_confirm): the remittance's row lock is its claim,
+so a second confirmation waits and returns the first result.
 A confirmation needs, as a transfer does, the customer's joint-certificate signature over the
 canonical order (remittance_order_bytes), then the security medium and the account password.
-The signature and the secrets are checked before the money transaction: a missing or invalid
-signature is refused before any secret is checked (the quote stays open for a signed try), a
-wrong secret is counted durably by enrollment and must survive the refusal, and no row lock is held
-during the RSA verification. The signed bytes, the signature and the signer's serial are kept
-on the remittance as evidence; the database refuses a confirmed remittance without them.
+A missing or invalid signature is refused before any secret is checked (the quote stays open
+for a signed try); a wrong secret is counted and committed with the refusal. The signed
+bytes, the signature and the signer's serial are kept on the remittance as evidence; the
+database refuses a confirmed remittance without them.
 
 Ledger design (every currency sums to zero on its own):
   confirm  KRW: deposit -total, fx_position +(won for the amount + intermediary charge),
@@ -72,7 +71,7 @@ from postbank.db import advisory_xact_lock
 from postbank.errors import InvalidInput, NotFound, Refused
 from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.kst import KST, kst_date
-from postbank.orders import OrderClaim, order_claim, order_customer_lock
+from postbank.orders import order_confirm
 from postbank.outbox import task_publish
 from transfers.services import SignatureRequired
 
@@ -762,41 +761,60 @@ def remittance_confirm(*, customer: Customer, remittance: Remittance, account_pa
     the account password, in that order. A missing or invalid signature is refused before
     any secret is checked and leaves the remittance quoted (the customer may sign again).
     A remittance that is no longer `quoted` is returned as it is (double click, reload,
-    API retry).
+    API retry): one transaction, the remittance's row lock is the claim (postbank.orders).
     """
     if remittance.customer_id != customer.pk:
         raise RemittanceNotFound()
-    # One confirmation at a time per remittance (postbank.orders): a double submit waits
-    # here, then sees the first result and spends no single-use secret.
-    with order_claim(remittance) as claim:
-        # Read under the claim: a confirmation that finished just before is seen here.
-        remittance.refresh_from_db()
-        if remittance.status != Remittance.Status.QUOTED:
-            return remittance
-        if remittance_is_expired(remittance=remittance, now=now):
-            _mark_refused(remittance, status=Remittance.Status.EXPIRED, code=QuoteExpired.code,
-                          reason=str(QuoteExpired.title))
-            raise QuoteExpired()
-        customer_ensure_active(customer=customer)
-        order = remittance_order_bytes(remittance=remittance)
-        signer = _signature_verify(customer=customer, order=order, signature=signature)
-        # The medium first: a right answer ends the run of wrong entries, so checking the
-        # password second means it can never erase a run of wrong security codes.
-        security_answer_verify(customer=customer, challenge_id=challenge_id,
-                               answer=security_answer, channel=channel)
-        account_password_verify(customer=customer, account=remittance.from_account,
-                                password=account_password, channel=channel, ip=ip)
-        confirmed = remittance_post(remittance=remittance, signed_order=order,
-                                    signature=bytes(signature), signer=signer, now=now,
-                                    claim=claim)
+
+    def confirm(locked: Remittance) -> Remittance:
+        return _confirm(locked, account_password=account_password, challenge_id=challenge_id,
+                        security_answer=security_answer, signature=signature,
+                        channel=channel, ip=ip, now=now)
+
+    return order_confirm(lock=lambda: _remittance_lock(remittance_id=remittance.pk),
+                         is_open=lambda locked: locked.status == Remittance.Status.QUOTED,
+                         confirm=confirm)
+
+
+def _remittance_lock(*, remittance_id: int) -> Remittance:
+    """The remittance, then its customer (as it is now), FOR NO KEY UPDATE in that order."""
+    return (Remittance.objects.select_for_update(of=("self", "customer"), no_key=True)
+            .select_related("currency", "customer", "from_account").get(pk=remittance_id))
+
+
+def _confirm(remittance: Remittance, *, account_password: str, challenge_id: str | None,
+             security_answer: str, signature: bytes | None, channel: str, ip: str | None,
+             now: datetime | None) -> Remittance:
+    """The confirmation's checks, then the money (under the claim of remittance_confirm)."""
+    customer = remittance.customer
+    if remittance_is_expired(remittance=remittance, now=now):
+        _mark_refused(remittance, status=Remittance.Status.EXPIRED, code=QuoteExpired.code,
+                      reason=str(QuoteExpired.title))
+        raise QuoteExpired()
+    customer_ensure_active(customer=customer)
+    order = remittance_order_bytes(remittance=remittance)
+    signer = _signature_verify(customer=customer, order=order, signature=signature)
+    # The medium first: a right answer ends the run of wrong entries, so checking the
+    # password second means it can never erase a run of wrong security codes.
+    security_answer_verify(customer=customer, challenge_id=challenge_id,
+                           answer=security_answer, channel=channel)
+    account_password_verify(customer=customer, account=remittance.from_account,
+                            password=account_password, channel=channel, ip=ip)
+    try:
+        confirmed = _remittance_move(remittance, signed_order=order,
+                                     signature=bytes(signature), signer=signer, now=now)
+    except Refused as exc:
+        # Nothing was moved; the refusal is recorded and committed with the remittance.
+        _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
+                      reason=str(exc.message))
+        raise
     # enrollment's contract: every transaction moves the dormancy clock.
     customer_mark_used(customer=customer)
-    if confirmed.status == Remittance.Status.RECEIVED:
-        _notify(confirmed, kind="fx_remittance", text=gettext(
-            "[Postbank] Remittance abroad %(ccy)s %(amount)s to %(name)s: %(total)s won "
-            "debited.") % {"ccy": confirmed.currency_id, "amount": confirmed.amount_display,
-                           "name": confirmed.beneficiary_name,
-                           "total": f"{confirmed.total_krw:,}"})
+    _notify(confirmed, kind="fx_remittance", text=gettext(
+        "[Postbank] Remittance abroad %(ccy)s %(amount)s to %(name)s: %(total)s won "
+        "debited.") % {"ccy": confirmed.currency_id, "amount": confirmed.amount_display,
+                       "name": confirmed.beneficiary_name,
+                       "total": f"{confirmed.total_krw:,}"})
     audit_record(event="fx_remittance_confirmed", actor=customer.user,
                  subject=f"remittance:{confirmed.public_id}", channel=channel, ip=ip,
                  detail={"kind": confirmed.kind, "currency": confirmed.currency_id,
@@ -845,59 +863,57 @@ def confirm_lines(remittance: Remittance, source: Account) -> list[Line]:
 
 
 def remittance_post(*, remittance: Remittance, signed_order: bytes, signature: bytes,
-                    signer: str, now: datetime | None = None,
-                    claim: OrderClaim | None = None) -> Remittance:
-    """Moves the money of a quoted remittance whose signature and secrets were checked (by
-    remittance_confirm): the customer's suspension, the annual limit and the funds under the
-    row locks. A refusal there marks the remittance failed with its reason and is raised (a
-    customer suspended meanwhile is refused, customer_suspended, and the quote is left as it
-    is). With the confirmation's `claim`, the claim ends when the money commits."""
-    try:
-        return _post_locked(remittance_id=remittance.pk, signed_order=signed_order,
-                            signature=signature, signer=signer, now=now, claim=claim)
-    except Refused as exc:
-        _mark_refused(remittance, status=Remittance.Status.FAILED, code=exc.code,
-                      reason=str(exc.message))
-        raise
-
-
-def _post_locked(*, remittance_id: int, signed_order: bytes, signature: bytes, signer: str,
-                 now: datetime | None, claim: OrderClaim | None = None) -> Remittance:
-    now = now or timezone.now()
+                    signer: str, now: datetime | None = None) -> Remittance:
+    """Moves the money of a quoted remittance whose signature and secrets were checked:
+    the remittance and its customer locked (not suspended: customer_suspended, the quote is
+    left as it is), then _remittance_move. A refusal there marks the remittance failed with
+    its reason and is raised. A remittance no longer quoted is returned as it is."""
     with transaction.atomic():
-        remittance = (Remittance.objects.select_for_update(of=("self",))
-                      .select_related("currency").get(pk=remittance_id))
-        if claim is not None:
-            claim.release_at_commit()
-        if remittance.status != Remittance.Status.QUOTED:
-            return remittance
-        remittance.customer = order_customer_lock(customer_id=remittance.customer_id)
-        usage = _annual_usage_locked(customer=remittance.customer, year=kst_year(now))
-        left = policy.SWIFT_ANNUAL_LIMIT_USD_CENTS - usage.used_usd_cents
-        if remittance.usd_cents > left:
-            raise AnnualLimitExceeded(usd_cents=remittance.usd_cents,
-                                      left_usd_cents=max(left, 0))
-        locked = accounts_lock(ids=[remittance.from_account_id])
-        source = locked[remittance.from_account_id]
-        if source.owner_id != remittance.customer_id:
-            raise RemittanceNotFound()
-        entry = entry_post(kind=f"fx_{remittance.kind}", lines=confirm_lines(remittance, source),
-                           memo=remittance.purpose, reference=str(remittance.public_id),
-                           locked=locked)
-        AnnualUsage.objects.filter(pk=usage.pk).update(
-            used_usd_cents=F("used_usd_cents") + remittance.usd_cents)
-        remittance.entry = entry
-        remittance.status = Remittance.Status.RECEIVED
-        remittance.confirmed_at = now
-        remittance.signed_order = signed_order
-        remittance.signature = signature
-        remittance.signer_certificate_serial = signer
-        remittance.message_reference = _message_reference(remittance)
-        remittance.save(update_fields=["entry", "status", "confirmed_at", "signed_order",
-                                       "signature", "signer_certificate_serial",
-                                       "message_reference"])
-        _event(remittance, Remittance.Status.RECEIVED, now)
-        transaction.on_commit(lambda: _queue("remittance_send_task", remittance.pk))
+        locked = _remittance_lock(remittance_id=remittance.pk)
+        if locked.status != Remittance.Status.QUOTED:
+            return locked
+        customer_ensure_active(customer=locked.customer)
+        try:
+            return _remittance_move(locked, signed_order=signed_order, signature=signature,
+                                    signer=signer, now=now)
+        except Refused as exc:
+            failed = exc
+    _mark_refused(remittance, status=Remittance.Status.FAILED, code=failed.code,
+                  reason=str(failed.message))
+    raise failed
+
+
+def _remittance_move(remittance: Remittance, *, signed_order: bytes, signature: bytes,
+                     signer: str, now: datetime | None) -> Remittance:
+    """The money transaction's part after the claim: the annual usage row, then the source
+    account, locked; the annual limit and the funds checked; then one balanced entry."""
+    now = now or timezone.now()
+    usage = _annual_usage_locked(customer=remittance.customer, year=kst_year(now))
+    left = policy.SWIFT_ANNUAL_LIMIT_USD_CENTS - usage.used_usd_cents
+    if remittance.usd_cents > left:
+        raise AnnualLimitExceeded(usd_cents=remittance.usd_cents,
+                                  left_usd_cents=max(left, 0))
+    locked = accounts_lock(ids=[remittance.from_account_id])
+    source = locked[remittance.from_account_id]
+    if source.owner_id != remittance.customer_id:
+        raise RemittanceNotFound()
+    entry = entry_post(kind=f"fx_{remittance.kind}", lines=confirm_lines(remittance, source),
+                       memo=remittance.purpose, reference=str(remittance.public_id),
+                       locked=locked)
+    AnnualUsage.objects.filter(pk=usage.pk).update(
+        used_usd_cents=F("used_usd_cents") + remittance.usd_cents)
+    remittance.entry = entry
+    remittance.status = Remittance.Status.RECEIVED
+    remittance.confirmed_at = now
+    remittance.signed_order = signed_order
+    remittance.signature = signature
+    remittance.signer_certificate_serial = signer
+    remittance.message_reference = _message_reference(remittance)
+    remittance.save(update_fields=["entry", "status", "confirmed_at", "signed_order",
+                                   "signature", "signer_certificate_serial",
+                                   "message_reference"])
+    _event(remittance, Remittance.Status.RECEIVED, now)
+    transaction.on_commit(lambda: _queue("remittance_send_task", remittance.pk))
     return remittance
 
 

@@ -4,6 +4,14 @@ from postbank import rawsql
 from postbank.models import AuditEvent
 
 
+def audit_statement(*, event: str, actor=None, subject: str = "", channel: str = "",
+                    ip: str | None = None, detail: dict | None = None) -> tuple[str, list]:
+    """audit_record's INSERT, to run with other writes in one statement (rawsql.together)."""
+    return rawsql.insert_statement(AuditEvent(event=event, actor=actor, subject=subject,
+                                              channel=channel, ip=ip or None,
+                                              detail=detail or {}))
+
+
 def audit_record(*, event: str, actor=None, subject: str = "", channel: str = "",
                  ip: str | None = None, detail: dict | None = None) -> AuditEvent:
     # Hand-written (postbank.rawsql): every transfer writes one.

@@ -27,9 +27,6 @@ def _db():
     return connections[DEFAULT_DB_ALIAS]
 
 
-FOR_UPDATE = " FOR UPDATE"
-
-
 def _run(db, sql: str, params: list):
     cursor = db.cursor()
     cursor.execute(sql, params)
@@ -88,43 +85,81 @@ def select(sql: str, params: list, *models_in_row: type[models.Model]) -> list[t
     return found
 
 
-def insert(*objs: models.Model) -> None:
-    """INSERTs instances of one model in one statement, as save(force_insert=True) or
-    bulk_create would: defaults and auto_now_add applied, the new primary keys set."""
+def insert_statement(
+    *objs: models.Model, expressions: dict[str, str] | None = None
+) -> tuple[str, list]:
+    """The INSERT of instances of one model (defaults and auto_now_add applied, as
+    save(force_insert=True) would), RETURNING the new primary keys when the database makes
+    them. `expressions` gives SQL for some columns instead of the instances' values (e.g. a
+    key RETURNed by an earlier part of the same statement: see together())."""
     db = _db()
     model = type(objs[0])
     meta = model._meta
     auto = meta.auto_field if objs[0].pk is None else None
+    expressions = expressions or {}
     fields = [field for field in meta.local_concrete_fields if field is not auto]
-    values = []
+    values, rows = [], []
     for obj in objs:
-        values.extend(
-            field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields
-        )
+        row = []
+        for field in fields:
+            if field.column in expressions:
+                row.append(expressions[field.column])
+            else:
+                row.append("%s")
+                values.append(field.get_db_prep_save(field.pre_save(obj, True), db))
+        rows.append(f"({', '.join(row)})")
     names = ", ".join(f'"{field.column}"' for field in fields)
-    row = f"({', '.join(['%s'] * len(fields))})"
-    sql = f"INSERT INTO {table(model)} ({names}) VALUES {', '.join([row] * len(objs))}"  # noqa: S608
+    sql = f"INSERT INTO {table(model)} ({names}) VALUES {', '.join(rows)}"  # noqa: S608
     if auto is not None:
         sql += f' RETURNING "{auto.column}"'
-    with _run(db, sql, values) as cursor:
-        keys = cursor.fetchall() if auto is not None else []
+    return sql, values
+
+
+def _inserted(objs: tuple[models.Model, ...], keys: list) -> None:
+    auto = type(objs[0])._meta.auto_field if objs[0].pk is None else None
     for obj, key in zip(objs, keys, strict=False):
-        setattr(obj, auto.attname, key[0])
+        setattr(obj, auto.attname, key)
     for obj in objs:
-        obj._state.adding, obj._state.db = False, db.alias
+        obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
 
 
-def update(obj: models.Model, fields: list[str]) -> int:
-    """UPDATEs these fields of a saved instance, as save(update_fields=...) would."""
+def insert(*objs: models.Model) -> None:
+    """INSERTs instances of one model in one statement, as save(force_insert=True) or
+    bulk_create would: defaults and auto_now_add applied, the new primary keys set."""
+    sql, values = insert_statement(*objs)
+    with _run(_db(), sql, values) as cursor:
+        keys = [key for (key,) in cursor.fetchall()] if cursor.description else []
+    _inserted(objs, keys)
+
+
+def update_statement(obj: models.Model, fields: list[str]) -> tuple[str, list]:
+    """The UPDATE of these fields of a saved instance, as save(update_fields=...) would."""
     db = _db()
     meta = type(obj)._meta
     chosen = [meta.get_field(name) for name in fields]
     values = [field.get_db_prep_save(field.pre_save(obj, False), db) for field in chosen]
     assignments = ", ".join(f'"{field.column}" = %s' for field in chosen)
-    return execute(
-        f'UPDATE {table(type(obj))} SET {assignments} WHERE "{meta.pk.column}" = %s',  # noqa: S608
-        [*values, obj.pk],
-    )
+    sql = f'UPDATE {table(type(obj))} SET {assignments} WHERE "{meta.pk.column}" = %s'  # noqa: S608
+    return sql, [*values, obj.pk]
+
+
+def update(obj: models.Model, fields: list[str]) -> int:
+    """UPDATEs these fields of a saved instance, as save(update_fields=...) would."""
+    return execute(*update_statement(obj, fields))
+
+
+def together(*statements: tuple[str, list], named: tuple[str, ...] = ()) -> tuple[str, list]:
+    """Several writes as one statement (one round trip): every statement but the last
+    becomes a data-modifying WITH query, named by `named` in turn (or w1, w2, ...), that
+    the later ones may read (`(SELECT id FROM entry)`). PostgreSQL runs them all, in one
+    snapshot: none sees the rows another one changes, so only write together what does not
+    need to read another part's effect beyond its RETURNING."""
+    *first, (last_sql, last_params) = statements
+    names = list(named) + [f"w{i}" for i in range(len(named) + 1, len(first) + 1)]
+    parts = [f"{name} AS ({sql})" for name, (sql, _params) in zip(names, first, strict=False)]
+    params = [value for _sql, values in first for value in values]
+    sql = f"WITH {', '.join(parts)} {last_sql}" if parts else last_sql
+    return sql, [*params, *last_params]
 
 
 def select_one(sql: str, params: list, model: type[models.Model]) -> models.Model | None:

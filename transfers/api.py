@@ -332,12 +332,17 @@ class TransferConfirmApi(APIView):
     )
     def post(self, request, public_id):
         customer = customer_of_request(request)
-        transfer = transfer_get_for_customer(customer=customer, public_id=public_id)
-        data = self.confirm_input.run_validation(request.data)
+        try:
+            data = self.confirm_input.run_validation(request.data)
+        except serializers.ValidationError:
+            # Not the customer's transfer answers 404 before anything else (the happy path
+            # finds it in transfer_execute's first statement).
+            transfer_get_for_customer(customer=customer, public_id=public_id)
+            raise
         signature = signature_decode(data["signature"])
         transfer = transfer_execute(
             customer=customer,
-            transfer=transfer,
+            transfer_id=public_id,
             account_password=data["account_password"],
             challenge_id=data["challenge_id"] or None,
             security_answer=data["security_answer"],

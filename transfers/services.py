@@ -1,14 +1,12 @@
 """Real-time transfers: recipient inquiry, prepare, execute, settle with the clearing house.
 
-Order of locks in every transaction that moves money here: the transfer row, then the
-sending customer's row (FOR SHARE, its suspension re-checked), then the customer's daily
-usage row, then deposit accounts in primary-key order (accounts.services.accounts_lock). One
-order everywhere means no deadlock cycle.
-A confirmation holds the transfer's claim (postbank.orders.order_claim, in PostgreSQL) from
-its status check to the commit of the money: a second confirmation waits and returns the
-first result. The electronic signature and the secrets (account password, security code)
-are checked under the claim but before the money transaction: a wrong entry is counted
-durably by enrollment and must survive the refusal.
+A confirmation is one transaction (postbank.orders.order_confirm): the transfer row and its
+customer locked FOR NO KEY UPDATE (the claim: a second confirmation waits, then answers the
+first result), the signature and the secrets checked (a wrong one is counted and committed
+with the refusal), then the customer's daily usage row, then deposit accounts in
+primary-key order (accounts.services.accounts_lock), then the money written last. One lock
+order everywhere means no deadlock cycle. A whole transfer (prepare and confirm, with the
+security challenge) is 12 statements: bench/transfers_api.py counts them.
 """
 
 import base64
@@ -18,9 +16,10 @@ import json
 import logging
 import re
 import secrets
+import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.numbers import account_number_clean
-from accounts.selectors import account_get_for_customer
+from accounts.selectors import AccountNotFound
 from accounts.services import (
     AccountNotActive,
     Line,
@@ -39,15 +38,15 @@ from accounts.services import (
     entry_post,
     entry_reverse,
 )
-from enrollment.models import Customer
+from enrollment.models import Customer, MediumStatus, OtpDevice, SecurityCard
 from enrollment.services import customer_ensure_active
 from postbank import policy, rawsql
-from postbank.audit import audit_record
+from postbank.audit import audit_record, audit_statement
 from postbank.errors import InvalidInput, NotFound, Refused
 from postbank.idempotency import idempotency_key_clean, idempotent_replay
 from postbank.kst import KST, kst_date
 from postbank.money import format_won, parse_won
-from postbank.orders import OrderClaim, order_claim, order_customer_lock
+from postbank.orders import order_confirm
 from postbank.outbox import task_publish
 from transfers.models import ClearingHouseAccount, DailyUsage, Transfer
 
@@ -141,26 +140,146 @@ class Recipient:
     source: Account | None = None
 
 
-def limits_for(customer: Customer) -> tuple[int, int]:
-    """(per transfer, per day) in won for this customer."""
+def limits_for(customer: Customer, grade: str | None = "") -> tuple[int, int]:
+    """(per transfer, per day) in won for this customer (`grade` when the caller read it
+    already, "": read it here)."""
     # enrollment.services.customer_limits is enrollment's contract (grade, minor, own limits).
     from enrollment.services import customer_limits
 
-    return customer_limits(customer=customer)
+    return customer_limits(customer=customer, grade=grade)
 
 
-def _source_account(*, customer: Customer, number: str) -> Account:
-    source = account_get_for_customer(customer=customer, number=number)
+@dataclass(frozen=True)
+class _Facts:
+    """What a prepare (and a recipient inquiry) needs to know, read in one statement."""
+
+    source: Account | None
+    target: Account | None
+    clearing_account: ClearingHouseAccount | None
+    holder_name: str | None
+    grade: str | None
+    used_today: int
+    existing: tuple[int, str] | None  # (id, request_fingerprint) of the key's transfer
+
+
+_FACTS_SQL = (
+    f"SELECT {rawsql.columns(Account, 'src')}, {rawsql.columns(Account, 'dst')}, "  # noqa: S608
+    f"{rawsql.columns(ClearingHouseAccount, 'ch')}, holder.name, "
+    f"EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+    "WHERE o.customer_id = %(customer)s AND o.status = %(active)s), "
+    f"EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} s "
+    "WHERE s.customer_id = %(customer)s AND s.status = %(active)s), "
+    "COALESCE(u.used, 0), ex.id, ex.request_fingerprint "
+    "FROM (VALUES (1)) AS one (x) "
+    f"LEFT JOIN {rawsql.table(Account)} src "
+    "ON src.owner_id = %(customer)s AND src.number = %(from)s "
+    f"LEFT JOIN {rawsql.table(Account)} dst ON %(in_bank)s AND dst.number = %(to)s "
+    f"LEFT JOIN {rawsql.table(Customer)} holder ON holder.id = dst.owner_id "
+    f"LEFT JOIN {rawsql.table(ClearingHouseAccount)} ch "
+    "ON NOT %(in_bank)s AND ch.bank_code = %(bank)s AND ch.number = %(to)s "
+    f"LEFT JOIN {rawsql.table(DailyUsage)} u "
+    "ON u.customer_id = %(customer)s AND u.day = %(day)s "
+    f"LEFT JOIN {rawsql.table(Transfer)} ex "
+    "ON ex.customer_id = %(customer)s AND ex.idempotency_key = %(key)s"
+)
+
+
+def _facts(*, customer: Customer, from_digits: str, bank_code: str, to_digits: str,
+           key: str | None) -> _Facts:
+    [(source, target, clearing, holder, otp, card, used, existing_id, fingerprint)] = (
+        rawsql.select(_FACTS_SQL, {
+            "customer": customer.pk, "from": from_digits, "to": to_digits, "bank": bank_code,
+            "in_bank": bank_code == policy.BANK_CODE, "day": kst_date(),
+            "key": key or "", "active": MediumStatus.ACTIVE,
+        }, Account, Account, ClearingHouseAccount)
+    )
+    return _Facts(
+        source=source, target=target, clearing_account=clearing, holder_name=holder,
+        grade="safe" if otp else "general" if card else None, used_today=used,
+        existing=(existing_id, fingerprint) if existing_id is not None else None,
+    )
+
+
+def _clean(check, *args) -> tuple[str, InvalidInput | None]:
+    """`check(*args)`'s answer, or its refusal kept to be raised in its turn."""
+    try:
+        return check(*args), None
+    except InvalidInput as exc:
+        return "", exc
+
+
+def _other_bank_number(account_number: str | None) -> str:
+    digits = (account_number or "").strip().replace("-", "")
+    if not _OTHER_BANK_NUMBER.match(digits):
+        raise InvalidInput(
+            _("An account number at another bank has 10 to 16 digits."),
+            code="invalid_account_number",
+            field="account_number",
+        )
+    return digits
+
+
+@dataclass(frozen=True)
+class _Order:
+    """A transfer order's inputs, cleaned as far as they can be before the facts are read;
+    each refusal is raised in the order the rules are checked (recipient_from)."""
+
+    from_digits: str
+    from_error: InvalidInput | None
+    bank_code: str
+    to_digits: str
+    to_error: InvalidInput | None
+
+    @classmethod
+    def clean(cls, *, from_number: str, bank_code: str, account_number: str) -> "_Order":
+        bank_code = (bank_code or "").strip()
+        from_digits, from_error = _clean(account_number_clean, from_number)
+        to_clean = (account_number_clean if bank_code == policy.BANK_CODE
+                    else _other_bank_number)
+        to_digits, to_error = _clean(to_clean, account_number)
+        return cls(from_digits, from_error, bank_code, to_digits, to_error)
+
+    def facts(self, *, customer: Customer, key: str | None = None) -> _Facts:
+        return _facts(customer=customer, from_digits=self.from_digits, bank_code=self.bank_code,
+                      to_digits=self.to_digits, key=key)
+
+
+def _recipient_from(*, customer: Customer, order: _Order, facts: _Facts) -> Recipient:
+    """The recipient inquiry's rules over what was read: the source is the customer's active
+    account; the bank and account are known; the destination is not the source and can
+    receive."""
+    if order.from_error is not None:
+        raise order.from_error
+    source = facts.source
+    if source is None:
+        raise AccountNotFound()
     if source.status != Account.Status.ACTIVE:
         raise AccountNotActive(account=source.formatted_number)
-    return source
-
-
-# The destination with its holder's name: every transfer to a Post Office account reads it.
-_TARGET_SQL = (
-    f"SELECT {rawsql.columns(Account, 'a')}, c.name FROM {rawsql.table(Account)} a "  # noqa: S608
-    f"JOIN {rawsql.table(Customer)} c ON c.id = a.owner_id WHERE a.number = %s"
-)
+    if order.bank_code == policy.BANK_CODE:
+        if order.to_error is not None:
+            raise order.to_error
+        target = facts.target
+        if target is None:
+            raise RecipientNotFound(field="account_number")
+        if target.pk == source.pk:
+            raise SameAccount(field="account_number")
+        if target.status != Account.Status.ACTIVE:
+            raise RecipientNotActive(field="account_number")
+        kind = Transfer.Kind.OWN if target.owner_id == customer.pk else Transfer.Kind.POSTOFFICE
+        return Recipient(kind=kind, bank_code=order.bank_code, number=order.to_digits,
+                         name=facts.holder_name, fee=policy.TRANSFER_FEE_WON[kind],
+                         to_account=target, source=source)
+    if order.bank_code not in policy.OTHER_BANKS:
+        raise UnknownBank(field="bank_code")
+    if order.to_error is not None:
+        raise order.to_error
+    entry = facts.clearing_account
+    if entry is None:
+        raise RecipientNotFound(field="account_number")
+    kind = Transfer.Kind.INTERBANK
+    return Recipient(kind=kind, bank_code=order.bank_code, number=order.to_digits,
+                     name=entry.holder_name, fee=policy.TRANSFER_FEE_WON[kind],
+                     clearing_account=entry, source=source)
 
 
 def recipient_inquiry(
@@ -169,51 +288,9 @@ def recipient_inquiry(
     """Who holds the destination account, and the fee: refused before any money moves if
     the bank or account is unknown, the destination is the source, or it cannot receive."""
     customer_ensure_active(customer=customer)
-    source = _source_account(customer=customer, number=from_number)
-    bank_code = (bank_code or "").strip()
-    if bank_code == policy.BANK_CODE:
-        digits = account_number_clean(account_number)
-        # Only what the inquiry uses: the destination is not locked or moved here.
-        found = rawsql.select(_TARGET_SQL, [digits], Account)
-        if not found:
-            raise RecipientNotFound(field="account_number")
-        [(target, owner_name)] = found
-        if target.pk == source.pk:
-            raise SameAccount(field="account_number")
-        if target.status != Account.Status.ACTIVE:
-            raise RecipientNotActive(field="account_number")
-        kind = Transfer.Kind.OWN if target.owner_id == customer.pk else Transfer.Kind.POSTOFFICE
-        return Recipient(
-            kind=kind,
-            bank_code=bank_code,
-            number=digits,
-            name=owner_name,
-            fee=policy.TRANSFER_FEE_WON[kind],
-            to_account=target,
-            source=source,
-        )
-    if bank_code not in policy.OTHER_BANKS:
-        raise UnknownBank(field="bank_code")
-    digits = (account_number or "").strip().replace("-", "")
-    if not _OTHER_BANK_NUMBER.match(digits):
-        raise InvalidInput(
-            _("An account number at another bank has 10 to 16 digits."),
-            code="invalid_account_number",
-            field="account_number",
-        )
-    entry = ClearingHouseAccount.objects.filter(bank_code=bank_code, number=digits).first()
-    if entry is None:
-        raise RecipientNotFound(field="account_number")
-    kind = Transfer.Kind.INTERBANK
-    return Recipient(
-        kind=kind,
-        bank_code=bank_code,
-        number=digits,
-        name=entry.holder_name,
-        fee=policy.TRANSFER_FEE_WON[kind],
-        clearing_account=entry,
-        source=source,
-    )
+    order = _Order.clean(from_number=from_number, bank_code=bank_code,
+                         account_number=account_number)
+    return _recipient_from(customer=customer, order=order, facts=order.facts(customer=customer))
 
 
 def _memo(value: str | None, field: str) -> str:
@@ -302,6 +379,7 @@ def transfer_prepare(
     transfer made the first time (whatever its state, with `replayed` set), a different one
     is refused. A new transfer carries `used_today`: the won the customer had already
     transferred this KST day when it was prepared (extra_verification_state reads it).
+    Two statements: what the rules need (_FACTS_SQL), then the INSERT.
     """
     fingerprint = request_fingerprint(
         from_number=from_number,
@@ -313,21 +391,19 @@ def transfer_prepare(
     )
     if idempotency_key is not None:
         idempotency_key_clean(idempotency_key)
-        existing = _existing(customer=customer, key=idempotency_key, fingerprint=fingerprint)
-        if existing is not None:
-            return existing
+    order = _Order.clean(from_number=from_number, bank_code=bank_code,
+                         account_number=account_number)
+    facts = order.facts(customer=customer, key=idempotency_key)
+    if facts.existing is not None:
+        return _existing(facts.existing, fingerprint=fingerprint)
     customer_ensure_active(customer=customer)
     won = parse_won(amount)
     memos = (_memo(sender_memo, "sender_memo"), _memo(recipient_memo, "recipient_memo"))
-    recipient = recipient_inquiry(
-        customer=customer,
-        from_number=from_number,
-        bank_code=bank_code,
-        account_number=account_number,
+    recipient = _recipient_from(customer=customer, order=order, facts=facts)
+    per_transfer, per_day = limits_for(customer, grade=facts.grade)
+    refusal = _limit_message(
+        per_transfer=per_transfer, per_day=per_day, amount=won, used=facts.used_today
     )
-    per_transfer, per_day = limits_for(customer)
-    used = daily_usage_today(customer=customer)
-    refusal = _limit_message(per_transfer=per_transfer, per_day=per_day, amount=won, used=used)
     if refusal is not None:
         raise refusal
     transfer = Transfer(
@@ -353,26 +429,20 @@ def transfer_prepare(
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             rawsql.insert(transfer)
     except IntegrityError:
-        existing = _existing(
-            customer=customer, key=transfer.idempotency_key, fingerprint=fingerprint
-        )
-        if existing is None:
+        # The same key, prepared meanwhile by a concurrent request.
+        found = Transfer.objects.filter(
+            customer=customer, idempotency_key=transfer.idempotency_key
+        ).values_list("pk", "request_fingerprint").first()
+        if found is None:
             raise
-        return existing
-    transfer.used_today = used
+        return _existing(found, fingerprint=fingerprint)
+    transfer.used_today = facts.used_today
     return transfer
 
 
-def _existing(*, customer: Customer, key: str, fingerprint: str) -> Transfer | None:
-    # Most keys are new: two columns answer that; the whole transfer is read on a repeat.
-    rows = rawsql.rows(
-        f"SELECT id, request_fingerprint FROM {rawsql.table(Transfer)} "  # noqa: S608
-        "WHERE customer_id = %s AND idempotency_key = %s",
-        [customer.pk, key],
-    )
-    if not rows:
-        return None
-    [(pk, stored_fingerprint)] = rows
+def _existing(found: tuple[int, str], *, fingerprint: str) -> Transfer:
+    """The transfer made the first time with this key (a repeat), or the 422 answer."""
+    pk, stored_fingerprint = found
     return idempotent_replay(Transfer.objects.select_related("from_account").get(pk=pk),
                              same_request=stored_fingerprint == fingerprint)
 
@@ -495,7 +565,7 @@ def _extra_verify(*, customer: Customer, device_token: str | None, sms_code: str
 def transfer_execute(
     *,
     customer: Customer,
-    transfer: Transfer,
+    transfer_id,
     account_password: str,
     challenge_id: str | None,
     security_answer: str,
@@ -506,97 +576,121 @@ def transfer_execute(
     device_token: str | None = None,
     sms_code: str = "",
 ) -> Transfer:
-    """Confirms a prepared transfer and moves the money, once.
+    """Confirms the customer's prepared transfer `transfer_id` (its public id) and moves the
+    money, once (postbank.orders.order_confirm: one transaction, the transfer's row lock is
+    the claim). Another customer's transfer answers TransferNotFound.
 
     A transfer that brings the KST-day total above policy.EXTRA_VERIFICATION_DAILY_WON
     also needs a designated device (`device_token`, the pre-consent cookie) or the SMS code
     (extra_verification_sms_send); without either it is refused
     (extra_verification_required) before any secret is checked and stays prepared. The
-    threshold is checked again under the locks, so two transfers racing cannot pass it.
+    threshold is checked again with the usage row locked, so two transfers racing cannot
+    pass it.
 
     The confirmation needs the electronic signature of the canonical order
     (transfer_order_bytes) with the customer's joint certificate, the security medium and
     the account password. A missing or invalid signature is refused before any secret is
-    checked and leaves the transfer prepared (the customer may sign again).
+    checked and leaves the transfer prepared (the customer may sign again). A wrong secret
+    is counted (committed with the refusal) and leaves it prepared.
     A transfer that is no longer `prepared` is returned as it is (a double click, a reload
     or an API retry sees the first result). Limits, funds and account states are checked
-    inside the transaction that moves the money, with the rows locked; a refusal there
-    marks the transfer failed with the reason and moves nothing.
+    with the rows locked; a refusal there marks the transfer failed with the reason and
+    moves nothing.
     """
-    if transfer.customer_id != customer.pk:
-        raise TransferNotFound()
-    # One confirmation at a time per transfer (postbank.orders): a double click or a second
-    # session waits here, then sees the first result and spends no single-use secret.
-    with order_claim(transfer) as claim:
-        # Only the status can have changed since the caller read it. Read under the claim:
-        # a confirmation that finished just before it was taken is seen here.
-        [(transfer.status,)] = rawsql.rows(
-            f"SELECT status FROM {rawsql.table(Transfer)} WHERE id = %s",  # noqa: S608
-            [transfer.pk],
-        )
-        if transfer.status != Transfer.Status.PREPARED:
-            transfer.refresh_from_db()
-            return transfer
-        if transfer_is_expired(transfer=transfer, now=now):
-            _mark(
-                transfer,
-                status=Transfer.Status.EXPIRED,
-                code=TransferExpired.code,
-                reason=str(TransferExpired.title),
-            )
-            raise TransferExpired()
-        customer_ensure_active(customer=customer)
-        from certcenter.devices import device_is_designated
+    now = now or timezone.now()
 
-        designated = device_is_designated(customer=customer, token=device_token)
-        if (
-            not designated
-            and not (sms_code or "").strip()
-            and extra_verification_needed(customer=customer, transfer=transfer, now=now)
-        ):
-            raise _extra_verification_problem()
-        order = transfer_order_bytes(transfer=transfer)
-        signer_serial = _signature_verify(customer=customer, order=order, signature=signature)
-        # The medium first: a right answer ends the run of wrong entries, so checking the
-        # password second means it can never erase a run of wrong security codes.
-        _security_verify(
-            customer=customer, challenge_id=challenge_id, answer=security_answer, channel=channel
-        )
-        account_password_verify(
-            customer=customer,
-            account=transfer.from_account,
-            password=account_password,
+    def confirm(transfer: Transfer) -> Transfer:
+        return _confirm(
+            transfer,
+            account_password=account_password,
+            challenge_id=challenge_id,
+            security_answer=security_answer,
+            signature=signature,
             channel=channel,
             ip=ip,
+            now=now,
+            device_token=device_token,
+            sms_code=sms_code,
         )
-        # Last, after every secret: an SMS code is single use and is spent only by a
-        # confirmation that is otherwise complete.
-        extra = None
-        if designated:
-            extra = "device"
-        elif (sms_code or "").strip() and extra_verification_needed(
-            customer=customer, transfer=transfer, now=now
-        ):
-            extra = _extra_verify(customer=customer, device_token=None, sms_code=sms_code)
-        try:
-            executed = transfer_post(
-                transfer_id=transfer.pk,
-                signed_order=order,
-                signature=signature,
-                signer_certificate_serial=signer_serial,
-                now=now,
-                actor=customer.user,
-                channel=channel,
-                ip=ip,
-                extra_verification=extra,
-                claim=claim,
-            )
-        except ExtraVerificationRequired:
-            raise  # raced above the threshold: still prepared, the customer adds the code
-        except Refused as exc:
-            # The money transaction rolled back; the refusal is recorded under the claim.
-            _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
-            raise
+
+    return order_confirm(
+        lock=lambda: _transfer_lock(customer=customer, public_id=transfer_id, now=now),
+        is_open=lambda transfer: transfer.status == Transfer.Status.PREPARED,
+        confirm=confirm,
+    )
+
+
+def _confirm(
+    transfer: Transfer,
+    *,
+    account_password: str,
+    challenge_id: str | None,
+    security_answer: str,
+    signature: bytes | None,
+    channel: str,
+    ip: str | None,
+    now: datetime,
+    device_token: str | None,
+    sms_code: str,
+) -> Transfer:
+    """The confirmation's checks, then the money (under the claim of transfer_execute)."""
+    customer = transfer.customer  # as it is now, locked
+    if transfer_is_expired(transfer=transfer, now=now):
+        _mark(transfer, status=Transfer.Status.EXPIRED, code=TransferExpired.code,
+              reason=str(TransferExpired.title))
+        raise TransferExpired()
+    customer_ensure_active(customer=customer)
+    from certcenter.devices import device_is_designated
+
+    designated = device_is_designated(customer=customer, token=device_token)
+    if (
+        not designated
+        and not (sms_code or "").strip()
+        and extra_verification_needed(customer=customer, transfer=transfer,
+                                      used=transfer.used_today)
+    ):
+        raise _extra_verification_problem()
+    order = transfer_order_bytes(transfer=transfer)
+    signer_serial = _signature_verify(customer=customer, order=order, signature=signature)
+    # The medium first: a right answer ends the run of wrong entries, so checking the
+    # password second means it can never erase a run of wrong security codes.
+    _security_verify(
+        customer=customer, challenge_id=challenge_id, answer=security_answer, channel=channel
+    )
+    account_password_verify(
+        customer=customer,
+        account=transfer.from_account,
+        password=account_password,
+        channel=channel,
+        ip=ip,
+    )
+    # Last, after every secret: an SMS code is single use and is spent only by a
+    # confirmation that is otherwise complete.
+    extra = None
+    if designated:
+        extra = "device"
+    elif (sms_code or "").strip() and extra_verification_needed(
+        customer=customer, transfer=transfer, used=transfer.used_today
+    ):
+        extra = _extra_verify(customer=customer, device_token=None, sms_code=sms_code)
+    try:
+        executed = _transfer_move(
+            transfer,
+            signed_order=order,
+            signature=signature,
+            signer_certificate_serial=signer_serial,
+            now=now,
+            actor=customer.user,
+            channel=channel,
+            ip=ip,
+            extra_verification=extra,
+        )
+    except ExtraVerificationRequired:
+        raise  # raced above the threshold: still prepared, the customer adds the code
+    except Refused as exc:
+        # Nothing was moved; the refusal is recorded and committed with the transfer.
+        _mark(transfer, status=Transfer.Status.FAILED, code=exc.code, reason=str(exc.message))
+        raise
     _customer_mark_used(customer)
     return executed
 
@@ -620,12 +714,49 @@ def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
     transfer.refresh_from_db()
 
 
-# The transfer, locked: the first statement of every transfer_post (its customer is locked
-# next, by postbank.orders.order_customer_lock, so that the customer read is the current one).
-_POST_SQL = (
-    f"SELECT {rawsql.columns(Transfer, 't')} FROM {rawsql.table(Transfer)} t "  # noqa: S608
-    "WHERE t.id = %s" + rawsql.FOR_UPDATE
+# The claim of a confirmation (postbank.orders): the transfer row, then its customer, FOR NO
+# KEY UPDATE in that order (the rows written next reference them), with what the checks need
+# in the same round trip: the source account, the customer's media (its grade) and its usage
+# of the KST day.
+_LOCK_SQL = (
+    f"SELECT {rawsql.columns(Transfer, 't')}, {rawsql.columns(Account, 'a')}, "  # noqa: S608
+    f"{rawsql.columns(Customer, 'c')}, "
+    f"EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+    "WHERE o.customer_id = c.id AND o.status = %(active)s), "
+    f"EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} s "
+    "WHERE s.customer_id = c.id AND s.status = %(active)s), "
+    f"COALESCE((SELECT u.used FROM {rawsql.table(DailyUsage)} u "
+    "WHERE u.customer_id = c.id AND u.day = %(day)s), 0) "
+    f"FROM {rawsql.table(Transfer)} t JOIN {rawsql.table(Customer)} c ON c.id = t.customer_id "
+    f"JOIN {rawsql.table(Account)} a ON a.id = t.from_account_id "
+    "WHERE {where} FOR NO KEY UPDATE OF t, c"
 )
+
+
+def _transfer_lock(*, now: datetime, customer: Customer | None = None, public_id=None,
+                   pk: int | None = None) -> Transfer:
+    """The transfer (by the customer's public id, or by primary key), locked with its
+    customer (see _LOCK_SQL): `customer` as it is now, `grade` and `used_today` set."""
+    params = {"active": MediumStatus.ACTIVE, "day": kst_date(now)}
+    if pk is not None:
+        where, params["pk"] = "t.id = %(pk)s", pk
+    else:
+        try:
+            params["public_id"] = uuid.UUID(str(public_id))
+        except ValueError:
+            raise TransferNotFound() from None
+        where = "t.public_id = %(public_id)s AND t.customer_id = %(customer)s"
+        params["customer"] = customer.pk
+    found = rawsql.select(_LOCK_SQL.replace("{where}", where), params, Transfer, Account, Customer)
+    if not found:
+        raise TransferNotFound()
+    [(transfer, source, owner, otp, card, used)] = found
+    if customer is not None:
+        owner.user = customer.user  # loaded with the customer at authentication
+    transfer.from_account, transfer.customer = source, owner
+    transfer.grade = "safe" if otp else "general" if card else None
+    transfer.used_today = used
+    return transfer
 
 
 def transfer_post(
@@ -639,148 +770,165 @@ def transfer_post(
     channel: str | None = None,
     ip: str | None = None,
     extra_verification: str | None = None,
-    claim: OrderClaim | None = None,
 ) -> Transfer:
-    """Moves the money of a prepared transfer whose signature and secrets were checked: one
-    transaction, rows locked, limits and funds checked under the locks, one balanced entry,
-    the signed order kept as evidence. The database refuses an unsigned transfer unless its
-    channel is the demo's (seeded history). With a `channel` (a customer's confirmation)
-    the `transfer_executed` audit event is written in the same transaction.
-
-    Under the transfer's row lock the customer is locked FOR SHARE and must not be
-    suspended (customer_suspended, the transfer stays prepared): a suspension committed
-    before wins. With the confirmation's `claim` (postbank.orders), the claim ends when this
-    transaction commits."""
+    """Moves the money of a prepared transfer whose signature and secrets were checked (the
+    demo's seeded history, and tests of the money transaction alone): the transfer and its
+    customer locked (not suspended: customer_suspended, the transfer stays prepared), then
+    _transfer_move. A transfer no longer prepared is returned as it is."""
     now = now or timezone.now()
-    day = kst_date(now)
     with transaction.atomic():
-        [(transfer,)] = rawsql.select(_POST_SQL, [transfer_id], Transfer)
-        if claim is not None:
-            claim.release_at_commit()
+        transfer = _transfer_lock(pk=transfer_id, now=now)
         if transfer.status != Transfer.Status.PREPARED:
             return transfer
-        customer = order_customer_lock(customer_id=transfer.customer_id)
-        transfer.customer = customer
-        # The limits are read before the usage row is locked: the customer's other transfers
-        # wait on that row, so it is held only for the check and the posting.
-        per_transfer, per_day = limits_for(customer)
-        # Counted and locked in one statement; a refusal below rolls the count back.
-        used = _daily_usage_add(customer_id=customer.pk, day=day, amount=transfer.amount)
-        refusal = _limit_message(
-            per_transfer=per_transfer, per_day=per_day, used=used, amount=transfer.amount
-        )
-        if refusal is not None:
-            raise refusal
-        if (
-            channel is not None
-            and extra_verification is None
-            and used + transfer.amount > policy.EXTRA_VERIFICATION_DAILY_WON
-        ):
-            raise _extra_verification_problem()
-        ids = [transfer.from_account_id]
-        if transfer.to_account_id:
-            ids.append(transfer.to_account_id)
-        locked = accounts_lock(ids=ids)
-        source = locked[transfer.from_account_id]
-        if source.owner_id != customer.pk:
-            raise TransferNotFound()
-        lines = [
-            Line(
-                amount=-transfer.total,
-                account=source,
-                counterparty=transfer.recipient_name,
-                memo=transfer.sender_memo or transfer.recipient_name,
-            )
-        ]
-        if transfer.to_account_id:
-            target = locked[transfer.to_account_id]
-            if target.status != Account.Status.ACTIVE:
-                raise RecipientNotActive()
-            lines.append(
-                Line(
-                    amount=transfer.amount,
-                    account=target,
-                    counterparty=customer.name,
-                    memo=transfer.recipient_memo or customer.name,
-                )
-            )
-        else:
-            lines.append(
-                Line(
-                    amount=transfer.amount,
-                    ledger="interbank_clearing",
-                    counterparty=transfer.recipient_name,
-                    memo=transfer.recipient_memo or customer.name,
-                )
-            )
-        if transfer.fee:
-            lines.append(
-                Line(amount=transfer.fee, ledger="fee_income", memo=gettext("Transfer fee"))
-            )
-        entry = entry_post(
-            kind=f"transfer_{transfer.kind}",
-            lines=lines,
-            memo=transfer.sender_memo,
-            reference=str(transfer.public_id),
-            locked=locked,
-        )
-        transfer.from_account = source
-        transfer.entry = entry
-        transfer.business_date = day
-        transfer.executed_at = now
-        transfer.signed_order = signed_order
-        transfer.signature = signature
-        transfer.signer_certificate_serial = signer_certificate_serial
-        if transfer.kind == Transfer.Kind.INTERBANK:
-            transfer.status = Transfer.Status.SETTLING
-            transaction.on_commit(lambda: _queue_settlement(transfer.pk))
-        else:
-            transfer.status = Transfer.Status.COMPLETED
-            transfer.finished_at = now
-        rawsql.update(
+        customer_ensure_active(customer=transfer.customer)
+        return _transfer_move(
             transfer,
-            [
-                "entry",
-                "business_date",
-                "executed_at",
-                "signed_order",
-                "signature",
-                "signer_certificate_serial",
-                "status",
-                "finished_at",
-            ],
+            signed_order=signed_order,
+            signature=signature,
+            signer_certificate_serial=signer_certificate_serial,
+            now=now,
+            actor=actor,
+            channel=channel,
+            ip=ip,
+            extra_verification=extra_verification,
         )
-        if channel is not None:
-            audit_record(
-                event="transfer_executed",
-                actor=actor,
-                subject=f"transfer:{transfer.public_id}",
-                channel=channel,
-                ip=ip,
-                detail={
-                    "amount": transfer.amount,
-                    "status": transfer.status,
-                    "signer_certificate": transfer.signer_certificate_serial,
-                    "extra_verification": extra_verification,
-                },
+
+
+# The usage row of the customer's KST day, created if missing, locked, and read; the
+# transfer's amount is added by _transfer_move's last statement, after every check.
+_USAGE_LOCK_SQL = (
+    f"INSERT INTO {rawsql.table(DailyUsage)} (customer_id, day, used) "  # noqa: S608
+    "VALUES (%s, %s, 0) ON CONFLICT (customer_id, day) "
+    f"DO UPDATE SET used = {rawsql.table(DailyUsage)}.used RETURNING used"
+)
+_USAGE_ADD_SQL = (
+    f"UPDATE {rawsql.table(DailyUsage)} SET used = used + %s "  # noqa: S608
+    "WHERE customer_id = %s AND day = %s"
+)
+
+
+def _transfer_move(
+    transfer: Transfer,
+    *,
+    signed_order: bytes | None,
+    signature: bytes | None,
+    signer_certificate_serial: str,
+    now: datetime,
+    actor,
+    channel: str | None,
+    ip: str | None,
+    extra_verification: str | None,
+) -> Transfer:
+    """The money transaction's part after the claim (_transfer_lock): the usage row, then the
+    accounts in key order, locked; limits, funds and states checked; then one balanced entry
+    and the transfer's bookkeeping (usage, status, evidence, audit), written last. The
+    database refuses an unsigned transfer unless its channel is the demo's (seeded history).
+    With a `channel` (a customer's confirmation) the `transfer_executed` audit event is
+    written with it."""
+    customer = transfer.customer
+    day = kst_date(now)
+    per_transfer, per_day = limits_for(customer, grade=transfer.grade)
+    [(used,)] = rawsql.rows(_USAGE_LOCK_SQL, [customer.pk, day])
+    refusal = _limit_message(
+        per_transfer=per_transfer, per_day=per_day, used=used, amount=transfer.amount
+    )
+    if refusal is not None:
+        raise refusal
+    if (
+        channel is not None
+        and extra_verification is None
+        and used + transfer.amount > policy.EXTRA_VERIFICATION_DAILY_WON
+    ):
+        raise _extra_verification_problem()
+    ids = [transfer.from_account_id]
+    if transfer.to_account_id:
+        ids.append(transfer.to_account_id)
+    locked = accounts_lock(ids=ids)
+    source = locked[transfer.from_account_id]
+    if source.owner_id != customer.pk:
+        raise TransferNotFound()
+    lines = [
+        Line(
+            amount=-transfer.total,
+            account=source,
+            counterparty=transfer.recipient_name,
+            memo=transfer.sender_memo or transfer.recipient_name,
+        )
+    ]
+    if transfer.to_account_id:
+        target = locked[transfer.to_account_id]
+        if target.status != Account.Status.ACTIVE:
+            raise RecipientNotActive()
+        lines.append(
+            Line(
+                amount=transfer.amount,
+                account=target,
+                counterparty=customer.name,
+                memo=transfer.recipient_memo or customer.name,
             )
-    return transfer
-
-
-def _daily_usage_add(*, customer_id: int, day: date, amount: int) -> int:
-    """Adds `amount` to the customer's usage row for the KST day (created if missing),
-    which stays locked until the transaction ends, in one statement; returns the won used
-    before it. The caller refuses (and so rolls the addition back) above a limit."""
-    table = DailyUsage._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (customer_id, day, used) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (customer_id, day) DO UPDATE SET used = {table}.used + EXCLUDED.used "
-            "RETURNING used",
-            [customer_id, day, amount],
         )
-        (used_after,) = cursor.fetchone()
-    return used_after - amount
+    else:
+        lines.append(
+            Line(
+                amount=transfer.amount,
+                ledger="interbank_clearing",
+                counterparty=transfer.recipient_name,
+                memo=transfer.recipient_memo or customer.name,
+            )
+        )
+    if transfer.fee:
+        lines.append(Line(amount=transfer.fee, ledger="fee_income", memo=gettext("Transfer fee")))
+    entry = entry_post(
+        kind=f"transfer_{transfer.kind}",
+        lines=lines,
+        memo=transfer.sender_memo,
+        reference=str(transfer.public_id),
+        locked=locked,
+    )
+    transfer.from_account = source
+    transfer.entry = entry
+    transfer.business_date = day
+    transfer.executed_at = now
+    transfer.signed_order = signed_order
+    transfer.signature = signature
+    transfer.signer_certificate_serial = signer_certificate_serial
+    if transfer.kind == Transfer.Kind.INTERBANK:
+        transfer.status = Transfer.Status.SETTLING
+        transaction.on_commit(lambda: _queue_settlement(transfer.pk))
+    else:
+        transfer.status = Transfer.Status.COMPLETED
+        transfer.finished_at = now
+    # One statement: the day's usage, the transfer's outcome and evidence, the audit event.
+    writes = [(_USAGE_ADD_SQL, [transfer.amount, customer.pk, day])]
+    if channel is not None:
+        writes.append(audit_statement(
+            event="transfer_executed",
+            actor=actor,
+            subject=f"transfer:{transfer.public_id}",
+            channel=channel,
+            ip=ip,
+            detail={
+                "amount": transfer.amount,
+                "status": transfer.status,
+                "signer_certificate": transfer.signer_certificate_serial,
+                "extra_verification": extra_verification,
+            },
+        ))
+    writes.append(rawsql.update_statement(
+        transfer,
+        [
+            "entry",
+            "business_date",
+            "executed_at",
+            "signed_order",
+            "signature",
+            "signer_certificate_serial",
+            "status",
+            "finished_at",
+        ],
+    ))
+    rawsql.execute(*rawsql.together(*writes))
+    return transfer
 
 
 def _queue_settlement(transfer_id: int) -> None:

@@ -110,7 +110,7 @@ def transfer_confirm(request, public_id):
         try:
             transfer_execute(
                 customer=customer,
-                transfer=transfer,
+                transfer_id=transfer.public_id,
                 account_password=data["account_password"],
                 challenge_id=data["challenge_id"] or None,
                 security_answer=data["security_answer"],

@@ -44,7 +44,7 @@ def execute(holder, transfer):
         challenge_id, answer = holder.answer()
         return transfer_execute(
             customer=holder.customer,
-            transfer=transfer,
+            transfer_id=transfer.public_id,
             account_password=ACCOUNT_PASSWORD,
             challenge_id=challenge_id,
             security_answer=answer,
@@ -57,7 +57,7 @@ def confirm_fresh(holder, transfer, challenge_id, answer, signature):
     authentication and the URL lookup would."""
     return transfer_execute(
         customer=Customer.objects.get(pk=holder.customer.pk),
-        transfer=Transfer.objects.get(pk=transfer.pk),
+        transfer_id=transfer.public_id,
         account_password=ACCOUNT_PASSWORD,
         challenge_id=challenge_id,
         security_answer=answer,
@@ -275,25 +275,30 @@ def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():
         transfer = _order(holder, target)
         challenge_id, answer = holder.answer()
         signature = holder.sign(transfer)
-        # Even rounds: the suspension takes the row first and holds it long enough for the
-        # confirmation to reach its locks. Odd rounds: both start at random moments.
+        # Even rounds: the suspension takes the row first (the confirmation starts once it
+        # holds it) and holds it while the confirmation reaches its locks. Odd rounds: both
+        # start at random moments.
         first = round_ % 2 == 0
         before, hold = (0.0, 0.3) if first else (rng.uniform(0, 0.05), rng.uniform(0, 0.05))
         status_under_lock = {}
+        row_held = threading.Event()
 
         def work(index, holder=holder, transfer=transfer, challenge_id=challenge_id,
                  answer=answer, signature=signature, before=before, hold=hold,
-                 status_under_lock=status_under_lock):
+                 status_under_lock=status_under_lock, first=first, row_held=row_held):
             if index == 0:
                 time.sleep(before)
                 with transaction.atomic():
                     Customer.objects.select_for_update().get(pk=holder.customer.pk)
+                    row_held.set()
                     status_under_lock["status"] = Transfer.objects.get(pk=transfer.pk).status
                     time.sleep(hold)
                     Customer.objects.filter(pk=holder.customer.pk).update(
                         suspension=Customer.Suspension.DORMANT, suspended_at=timezone.now()
                     )
                 return "suspended"
+            if first:
+                row_held.wait(timeout=30)
             try:
                 return confirm_fresh(holder, transfer, challenge_id, answer, signature).status
             except PostbankError as exc:
@@ -326,7 +331,7 @@ def test_a_wrong_secret_is_counted_and_committed_and_the_order_stays_open():
     with pytest.raises(PostbankError) as refused:
         transfer_execute(
             customer=holder.customer,
-            transfer=transfer,
+            transfer_id=transfer.public_id,
             account_password=ACCOUNT_PASSWORD,
             challenge_id=challenge_id,
             security_answer=wrong,

@@ -79,7 +79,7 @@ def test_a_transfer_on_the_counter_shows_the_signed_order(client):
     challenge_id, answer = holder.answer()
     transfer_execute(
         customer=holder.customer,
-        transfer=transfer,
+        transfer_id=transfer.public_id,
         account_password=ACCOUNT_PASSWORD,
         challenge_id=challenge_id,
         security_answer=answer,

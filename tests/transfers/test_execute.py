@@ -51,7 +51,7 @@ def confirm(holder, transfer, *, password=ACCOUNT_PASSWORD, wrong_code=False):
     challenge_id, answer = holder.wrong_answer() if wrong_code else holder.answer()
     return transfer_execute(
         customer=holder.customer,
-        transfer=transfer,
+        transfer_id=transfer.public_id,
         account_password=password,
         challenge_id=challenge_id,
         security_answer=answer,

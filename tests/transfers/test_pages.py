@@ -202,7 +202,7 @@ def confirmed(holder, *, bank, number, amount, memo=""):
     challenge_id, answer = holder.answer()
     return transfer_execute(
         customer=holder.customer,
-        transfer=transfer,
+        transfer_id=transfer.public_id,
         account_password=ACCOUNT_PASSWORD,
         challenge_id=challenge_id,
         security_answer=answer,

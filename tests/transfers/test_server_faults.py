@@ -1,7 +1,7 @@
 """Faults of a real server process (gunicorn in a subprocess, on the test database).
 
-1. A worker SIGKILLed mid-confirm while it holds the order claim (the PostgreSQL advisory
-   lock of postbank.orders): the retry through a new server moves the money exactly once.
+1. A worker SIGKILLed mid-confirm while it holds the order claim (the transfer's row lock,
+   postbank.orders): the retry through a new server moves the money exactly once.
 2. Redis (cache and broker) unreachable: login, prepare, challenge and an interbank confirm
    still answer (the transfer is left settling, the task publication is dropped), and the
    beat sweep delivers the settlement once the "broker returns".
@@ -23,7 +23,7 @@ from postbank import policy
 from postbank.models import AuditEvent
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.factories import DEFAULT_PASSWORD
-from tests.locks import advisory_locks_held
+from tests.locks import advisory_locks_held, backend_waits_on_lock, row_claimed, until
 from tests.server import Server
 from tests.transfers.conftest import card_holder
 from tests.transfers.factories import ClearingHouseAccountFactory
@@ -61,38 +61,6 @@ def _confirm_body(server, token, holder, prepared) -> dict:
         "security_answer": _answer(holder, challenge),
         "signature": holder.sign_base64(prepared["order"]),
     }
-
-
-def _claim_holders(transfer: Transfer) -> list[int]:
-    """PIDs of sessions holding the transfer's claim (postbank.orders.order_claim)."""
-    key = f"{transfer._meta.label_lower}:{transfer.pk}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-            "AND d.datname = current_database() "
-            "AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(%s, 0)",
-            [key],
-        )
-        return [pid for (pid,) in cursor.fetchall()]
-
-
-def _waiting_on_lock(pid: int) -> str | None:
-    """The query of backend `pid` when it waits on a heavyweight lock, else None."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT wait_event_type, query FROM pg_stat_activity WHERE pid = %s", [pid])
-        row = cursor.fetchone()
-    return row[1] if row and row[0] == "Lock" else None
-
-
-def _until(predicate, what: str, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def _row_locker(customer_id: int):
@@ -154,13 +122,18 @@ def test_worker_killed_holding_the_claim_then_the_retry_moves_the_money_once():
         thread = threading.Thread(target=confirm, daemon=True)
         thread.start()
 
-        # The worker holds the claim and waits on the customer row (order_customer_lock).
-        [claimant] = _until(lambda: _claim_holders(transfer), "the worker takes the claim")
-        assert claimant in first.backends()
-        waiting = _until(
-            lambda: _waiting_on_lock(claimant), "the worker waits on the customer row lock"
-        )
-        assert "FOR SHARE" in waiting and "enrollment_customer" in waiting, waiting
+        # The worker holds the claim (the transfer row) and waits on the customer row.
+        def waiting_worker():
+            for pid in first.backends():
+                query = backend_waits_on_lock(pid)
+                # transfers.services._LOCK_SQL (pg_stat_activity keeps its first 1 kB)
+                if query and query.startswith('SELECT t."id", t."public_id"'):
+                    return pid
+            return None
+
+        claimant = until(waiting_worker, "the worker locks the transfer, waits on the customer",
+                         WAIT_SECONDS)
+        assert row_claimed(Transfer, transfer.pk)
         assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.PREPARED
 
         first.kill()  # SIGKILL: master and worker, nothing runs a finally
@@ -169,7 +142,7 @@ def test_worker_killed_holding_the_claim_then_the_retry_moves_the_money_once():
         assert "answer" not in outcome, outcome  # no answer came from a killed worker
         # The dead worker's session cannot notice its client is gone while it waits on the
         # lock: the claim is still held until the row lock is released.
-        assert _claim_holders(transfer) == [claimant]
+        assert claimant in first.backends() and row_claimed(Transfer, transfer.pk)
 
         locker.rollback()
         locker.close()
@@ -177,7 +150,7 @@ def test_worker_killed_holding_the_claim_then_the_retry_moves_the_money_once():
         # Granted the row, the orphaned session fails to answer and PostgreSQL ends it: its
         # money transaction rolls back and the claim goes with the session.
         assert first.backends_gone(timeout=WAIT_SECONDS), first.backends()
-        assert _claim_holders(transfer) == []
+        assert not row_claimed(Transfer, transfer.pk)
         assert Transfer.objects.get(pk=transfer.pk).status == Transfer.Status.PREPARED
         assert Account.objects.get(pk=holder.account.pk).balance == 500_000
         assert not JournalEntry.objects.filter(reference=str(transfer.public_id)).exists()
