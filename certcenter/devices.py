@@ -3,18 +3,18 @@ institution's certificate need a designated device (the pre-consent, up to 5 PCs
 phones) or a one-time code sent by SMS through enrollment's notification outbox.
 
 A device is a random token in a long-lived HttpOnly cookie; the bank keeps only its keyed
-hash. SMS codes live in the cache as keyed hashes for 5 minutes, single use, and are
-destroyed after 5 wrong entries.
+hash. SMS codes live in PostgreSQL (SmsCode) as keyed hashes for 5 minutes, single use, and
+are destroyed after 5 wrong entries.
 """
 
 import secrets
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certcenter.errors import DeviceLimit, ExtraVerificationNeeded, LastDeviceAtCounter
-from certcenter.models import DesignatedDevice
+from certcenter.models import DesignatedDevice, SmsCode
 from enrollment.counter import id_check_record
 from enrollment.models import Customer, IdCheck, User
 from postbank import policy
@@ -24,8 +24,6 @@ from postbank.errors import NotFound, Refused
 
 DEVICE_COOKIE = "pb_device"
 DEVICE_COOKIE_AGE = 5 * 365 * 24 * 3600
-SMS_TTL_SECONDS = 300
-SMS_MAX_WRONG = 5
 
 
 def device_token_new() -> str:
@@ -45,59 +43,54 @@ def device_is_designated(*, customer: Customer, token: str | None) -> bool:
     )
 
 
-def _sms_key(customer: Customer, purpose: str) -> str:
-    return f"certcenter:sms:{customer.pk}:{purpose}"
-
-
-def _sms_tries_key(customer: Customer, purpose: str) -> str:
-    return f"{_sms_key(customer, purpose)}:tries"
+def _sms_hash(customer: Customer, purpose: str, code: str) -> str:
+    return keyed_hash("certcenter-sms", f"{customer.pk}:{purpose}:{code}")
 
 
 def sms_code_send(*, customer: Customer, purpose: str) -> None:
-    """Sends a new 6-digit code (replacing an earlier one of the purpose). The cache keeps
-    only its keyed hash and, under a key of its own, the count of tries (Redis INCR)."""
+    """Sends a new 6-digit code (replacing an earlier one of the purpose); only its keyed
+    hash is kept (SmsCode)."""
     from enrollment.services import notification_send
 
     code = f"{secrets.randbelow(1_000_000):06d}"
-    cache.set(_sms_tries_key(customer, purpose), 0, timeout=SMS_TTL_SECONDS)
-    cache.set(
-        _sms_key(customer, purpose),
-        keyed_hash("certcenter-sms", f"{customer.pk}:{purpose}:{code}"),
-        timeout=SMS_TTL_SECONDS,
-    )
-    # The phone gets the code; the counter's outbox screen shows it masked.
-    notification_send(
-        customer=customer,
-        kind="certificate_code",
-        text=_("Postbank certificate center verification code: %(code)s") % {"code": code},
-    )
+    with transaction.atomic():
+        SmsCode.objects.update_or_create(
+            customer=customer, purpose=purpose,
+            defaults={"code_hash": _sms_hash(customer, purpose, code), "tries": 0,
+                      "expires_at": timezone.now() + policy.SMS_CODE_TTL})
+        # The phone gets the code; the counter's outbox screen shows it masked.
+        notification_send(
+            customer=customer,
+            kind="certificate_code",
+            text=_("Postbank certificate center verification code: %(code)s") % {"code": code},
+        )
 
 
 def sms_code_verify(*, customer: Customer, purpose: str, code: str) -> bool:
-    """True once for the right code; at most SMS_MAX_WRONG tries, then it is destroyed.
+    """True once for the right code; at most policy.SMS_CODE_MAX_TRIES tries, then it is
+    destroyed.
 
-    Each try first takes a number from an atomic counter (cache.incr is Redis INCR), so
-    concurrent guesses cannot share a count: the sixth try is refused even if it is right,
-    and the code is single use because only one caller's delete succeeds."""
-    key = _sms_key(customer, purpose)
-    stored = cache.get(key)
-    if not isinstance(stored, str) or not code:
+    Each try first takes a number by incrementing the row's count (UPDATE ... RETURNING: the
+    row lock serialises concurrent guesses), so they cannot share a count: the sixth try is
+    refused even if it is right, and the code is single use because only one caller's DELETE
+    finds the row. Inside a confirmation's transaction the count commits with its refusal
+    (postbank.orders)."""
+    if not code:
         return False
-    try:
-        tries = cache.incr(_sms_tries_key(customer, purpose))
-    except ValueError:  # the count is gone (expired or destroyed): so is the code
-        cache.delete(key)
+    codes = SmsCode.objects.filter(customer=customer, purpose=purpose)
+    taken = SmsCode.objects.try_count(customer_id=customer.pk, purpose=purpose,
+                                      now=timezone.now())
+    if taken is None:
+        codes.delete()  # expired (or none)
         return False
-    if tries > SMS_MAX_WRONG:
-        cache.delete_many([key, _sms_tries_key(customer, purpose)])
+    pk, tries, stored = taken
+    if tries > policy.SMS_CODE_MAX_TRIES:
+        codes.delete()
         return False
     if keyed_hash_matches("certcenter-sms", f"{customer.pk}:{purpose}:{code.strip()}", stored):
-        if cache.delete(key):
-            cache.delete(_sms_tries_key(customer, purpose))
-            return True
-        return False
-    if tries >= SMS_MAX_WRONG:
-        cache.delete_many([key, _sms_tries_key(customer, purpose)])
+        return bool(SmsCode.objects.filter(pk=pk, tries=tries).delete()[0])
+    if tries >= policy.SMS_CODE_MAX_TRIES:
+        codes.delete()
     return False
 
 

@@ -262,6 +262,46 @@ class DesignatedDevice(models.Model):
         return self.label
 
 
+class SmsCodeManager(models.Manager):
+    def try_count(self, *, customer_id: int, purpose: str, now) -> tuple[int, int, str] | None:
+        """Counts one try of the customer's unexpired code of `purpose` and returns (id,
+        this try's number, code hash), or None: one UPDATE ... RETURNING, so concurrent tries
+        each get a number of their own (the row lock orders them)."""
+        from postbank import rawsql
+
+        found = rawsql.rows(
+            f"UPDATE {rawsql.table(self.model)} SET tries = tries + 1 "  # noqa: S608
+            "WHERE customer_id = %s AND purpose = %s AND expires_at > %s "
+            "RETURNING id, tries, code_hash",
+            [customer_id, purpose, now],
+        )
+        return found[0] if found else None
+
+
+class SmsCode(models.Model):
+    """The one-time code of a fraud-prevention check, sent by SMS: only its keyed hash, for
+    policy.SMS_CODE_TTL, single use, destroyed after policy.SMS_CODE_MAX_TRIES tries (kept
+    in PostgreSQL, so a confirmation needs no Redis)."""
+
+    customer = models.ForeignKey(
+        "enrollment.Customer", on_delete=models.CASCADE, related_name="sms_codes"
+    )
+    purpose = models.CharField(max_length=16)
+    code_hash = models.CharField(max_length=64)
+    tries = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    objects = SmsCodeManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "purpose"], name="certcenter_sms_code_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.purpose}"
+
+
 class ForeignCertificate(models.Model):
     """Another institution's certificate registered to the customer after path validation,
     a Korean policy check and proof of possession of its key."""

@@ -46,6 +46,8 @@ LIMITS = {
     "minor": (1_000_000, 3_000_000),
 }
 EXTRA_VERIFICATION_DAILY_WON = 3_000_000  # above this a designated device or SMS code
+SMS_CODE_TTL = timedelta(minutes=5)  # a fraud-prevention SMS code: valid this long,
+SMS_CODE_MAX_TRIES = 5  # single use, destroyed after this many tries
 MAX_DESIGNATED_DEVICES = 5
 
 # Transfers

@@ -2,6 +2,7 @@
 
 import time
 
+import psycopg2
 from django.db import OperationalError, connection, transaction
 
 
@@ -48,3 +49,21 @@ def until(predicate, what: str, timeout: float = 20.0):
             return value
         time.sleep(0.05)
     raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def row_locker(table: str, pk):
+    """A session of the test's own holding one row FOR UPDATE in an open transaction (what a
+    suspension takes on a customer, say); `.rollback()` then `.close()` releases it."""
+    s = connection.settings_dict
+    locker = psycopg2.connect(
+        dbname=s["NAME"],
+        user=s.get("USER") or "postgres",
+        password=s.get("PASSWORD") or None,
+        host=s.get("HOST") or "127.0.0.1",
+        port=s.get("PORT") or 5432,
+        application_name="pbtest-row-locker",
+    )
+    with locker.cursor() as cursor:  # psycopg2 opens the transaction; it stays open
+        cursor.execute(f'SELECT id FROM "{table}" WHERE id = %s FOR UPDATE', [pk])  # noqa: S608
+        assert cursor.fetchone() is not None
+    return locker

@@ -1,16 +1,23 @@
 """The fraud-prevention SMS code: the phone gets it, the counter's outbox shows it masked,
-the cache holds only its keyed hash, and the tries are counted atomically (Redis INCR)."""
+PostgreSQL holds only its keyed hash, and the tries are counted atomically (one UPDATE ...
+RETURNING per try)."""
 
 import re
 import threading
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.db import connections
 
 from certcenter import devices
+from certcenter.models import SmsCode
 from enrollment.models import Notification
+from postbank import policy
 from tests.factories import UserFactory
+
+NOON = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)  # 12:00 KST
 
 
 def _sent(customer) -> str:
@@ -22,12 +29,35 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_cache_keeps_only_a_keyed_hash_of_the_code(db, customer):
+def _stored(customer, purpose: str) -> SmsCode | None:
+    return SmsCode.objects.filter(customer=customer, purpose=purpose).first()
+
+
+def test_only_a_keyed_hash_of_the_code_is_kept(db, customer):
     devices.sms_code_send(customer=customer, purpose="reissue")
     code = _sent(customer)
-    stored = cache.get(devices._sms_key(customer, "reissue"))
-    assert isinstance(stored, str) and len(stored) == 64 and code not in stored
-    assert cache.get(devices._sms_tries_key(customer, "reissue")) == 0
+    stored = _stored(customer, "reissue")
+    assert len(stored.code_hash) == 64 and code not in stored.code_hash
+    assert stored.tries == 0
+
+
+def test_the_code_expires_after_its_ttl(db, customer):
+    with time_machine.travel(NOON, tick=False):
+        devices.sms_code_send(customer=customer, purpose="reissue")
+    code = _sent(customer)
+    with time_machine.travel(NOON + policy.SMS_CODE_TTL, tick=False):
+        assert devices.sms_code_verify(customer=customer, purpose="reissue", code=code) is False
+    assert _stored(customer, "reissue") is None
+
+
+def test_a_new_code_replaces_the_earlier_one(db, customer):
+    devices.sms_code_send(customer=customer, purpose="reissue")
+    first = _sent(customer)
+    devices.sms_code_send(customer=customer, purpose="reissue")
+    second = _sent(customer)
+    if first != second:
+        assert devices.sms_code_verify(customer=customer, purpose="reissue", code=first) is False
+    assert devices.sms_code_verify(customer=customer, purpose="reissue", code=second) is True
 
 
 def test_four_wrong_codes_then_the_right_one_passes_once(db, customer):
@@ -40,7 +70,7 @@ def test_four_wrong_codes_then_the_right_one_passes_once(db, customer):
         )
     assert devices.sms_code_verify(customer=customer, purpose="reissue", code=code) is True
     assert devices.sms_code_verify(customer=customer, purpose="reissue", code=code) is False
-    assert cache.get(devices._sms_key(customer, "reissue")) is None
+    assert _stored(customer, "reissue") is None
 
 
 def test_five_wrong_codes_destroy_it(db, customer):
@@ -51,11 +81,12 @@ def test_five_wrong_codes_destroy_it(db, customer):
             devices.sms_code_verify(customer=customer, purpose="reissue", code=_wrong(code))
             is False
         )
-    assert cache.get(devices._sms_key(customer, "reissue")) is None
+    assert _stored(customer, "reissue") is None
     assert devices.sms_code_verify(customer=customer, purpose="reissue", code=code) is False
 
 
-def test_concurrent_guesses_get_five_tries_in_all(db, customer):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_guesses_get_five_tries_in_all(customer):
     """Twelve guesses at once: the atomic count lets exactly five be compared, so the right
     code afterwards is refused and the code is gone."""
     devices.sms_code_send(customer=customer, purpose="device")
@@ -65,9 +96,12 @@ def test_concurrent_guesses_get_five_tries_in_all(db, customer):
 
     def guess():
         barrier.wait()
-        results.append(
-            devices.sms_code_verify(customer=customer, purpose="device", code=_wrong(code))
-        )
+        try:
+            results.append(
+                devices.sms_code_verify(customer=customer, purpose="device", code=_wrong(code))
+            )
+        finally:
+            connections.close_all()
 
     threads = [threading.Thread(target=guess) for _ in range(12)]
     for thread in threads:
@@ -75,11 +109,12 @@ def test_concurrent_guesses_get_five_tries_in_all(db, customer):
     for thread in threads:
         thread.join()
     assert results == [False] * 12
-    assert cache.get(devices._sms_key(customer, "device")) is None
+    assert _stored(customer, "device") is None
     assert devices.sms_code_verify(customer=customer, purpose="device", code=code) is False
 
 
-def test_concurrent_right_codes_pass_exactly_once(db, customer):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_right_codes_pass_exactly_once(customer):
     devices.sms_code_send(customer=customer, purpose="device")
     code = _sent(customer)
     barrier = threading.Barrier(4)
@@ -87,7 +122,12 @@ def test_concurrent_right_codes_pass_exactly_once(db, customer):
 
     def answer():
         barrier.wait()
-        results.append(devices.sms_code_verify(customer=customer, purpose="device", code=code))
+        try:
+            results.append(
+                devices.sms_code_verify(customer=customer, purpose="device", code=code)
+            )
+        finally:
+            connections.close_all()
 
     threads = [threading.Thread(target=answer) for _ in range(4)]
     for thread in threads:

@@ -13,10 +13,17 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Account, JournalEntry
-from enrollment.models import Customer
+from enrollment.models import CardChallenge, Customer
+from enrollment.security import security_challenge_issue
 from postbank.errors import PostbankError
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
-from tests.locks import advisory_locks_held
+from tests.locks import (
+    advisory_locks_held,
+    backend_waits_on_lock,
+    row_claimed,
+    row_locker,
+    until,
+)
 from tests.threads import run_threads
 from tests.transfers.conftest import card_holder
 from transfers.models import DailyUsage, Transfer
@@ -258,6 +265,53 @@ def test_two_sessions_confirming_one_order_execute_it_once_and_both_see_the_resu
         assert Account.objects.get(pk=target.pk).balance == 20_000
         assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
     assert advisory_locks_held() == 0
+
+
+def test_a_new_challenge_waits_for_a_confirmation_under_way_and_never_breaks_it():
+    """Two sessions of one customer: one confirming, one asking a new security challenge
+    (another page, the app). The confirmation is held after its claim, before it answers its
+    challenge (the test holds the challenge's row). The new challenge then waits on the
+    customer row instead of closing the challenge being answered; the confirmation completes,
+    and the new challenge is issued after it, with a new pair of code numbers."""
+    holder = card_holder(name="두번째세션")
+    holder.account = AccountFactory(owner=holder.customer, balance=100_000)
+    target = AccountFactory(balance=0)
+    transfer = _order(holder, target, amount=30_000)
+    challenge_id, answer = holder.answer()
+    signature = holder.sign(transfer)
+    held = row_locker("enrollment_cardchallenge", challenge_id)
+    backends = {}
+
+    def session(index):
+        connection.ensure_connection()
+        backends[index] = connection.connection.info.backend_pid
+        if index == 0:
+            return confirm_fresh(holder, transfer, challenge_id, answer, signature).status
+        until(lambda: backend_waits_on_lock(backends[0]), "the confirmation is under way")
+        return security_challenge_issue(customer=holder.customer)
+
+    try:
+        threads_done = []
+        runner = threading.Thread(target=lambda: threads_done.append(run_threads(2, session)))
+        runner.start()
+        confirming = until(lambda: backends.get(0) and backend_waits_on_lock(backends[0]),
+                           "the confirmation waits on the held challenge")
+        assert confirming.startswith('UPDATE "enrollment_cardchallenge"'), confirming
+        issuing = until(lambda: backends.get(1) and backend_waits_on_lock(backends[1]),
+                        "the new challenge waits")
+        assert issuing.startswith('INSERT INTO "enrollment_cardchallenge"'), issuing
+        assert row_claimed(Transfer, transfer.pk)
+    finally:
+        held.rollback()
+        held.close()
+    runner.join(timeout=30)
+    [(status, issued)] = threads_done
+    assert status == "completed"
+    assert Account.objects.get(pk=target.pk).balance == 30_000
+    assert CardChallenge.objects.get(pk=challenge_id).used_at is not None
+    assert issued.id != challenge_id
+    assert CardChallenge.objects.get(pk=issued.id).used_at is None
+    assert Customer.objects.get(pk=holder.customer.pk).wrong_entries == 0
 
 
 def test_a_suspension_racing_a_confirmation_is_never_followed_by_an_execution():

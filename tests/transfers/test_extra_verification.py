@@ -6,7 +6,8 @@ prepared."""
 import re
 
 import pytest
-from django.test import Client
+from django.core.cache import cache
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import Account
@@ -120,6 +121,21 @@ def test_four_million_with_the_right_sms_code_moves_the_money_once(rich, receive
     second = prepare(rich, receiver.number, 1_000)
     with pytest.raises(ExtraVerificationCodeWrong):
         execute(rich, second, sms_code=sms_sent(rich.customer))
+    assert balances(rich.account, receiver) == (2_000_000, 4_010_000)
+
+
+def test_the_sms_code_and_the_confirmation_need_no_redis(rich, receiver):
+    """The SMS code is kept in PostgreSQL: with the cache's Redis unreachable, a transfer
+    above the threshold is still confirmed with it."""
+    closed_port = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=closed_port):
+        with pytest.raises(Exception, match=r"(?i)connect"):
+            cache.get("anything")  # the cache is really unreachable
+        transfer = prepare(rich, receiver.number, 4_000_000)
+        extra_verification_sms_send(customer=rich.customer, transfer=transfer)
+        done = execute(rich, transfer, sms_code=sms_sent(rich.customer))
+    assert done.status == Transfer.Status.COMPLETED
     assert balances(rich.account, receiver) == (2_000_000, 4_010_000)
 
 

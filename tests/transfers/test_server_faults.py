@@ -11,10 +11,8 @@ import threading
 import time
 from datetime import timedelta
 
-import psycopg2
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.db import connection
 
 from accounts.models import Account, JournalEntry
 from enrollment.models import Customer
@@ -23,7 +21,13 @@ from postbank import policy
 from postbank.models import AuditEvent
 from tests.accounts.factories import ACCOUNT_PASSWORD, AccountFactory
 from tests.factories import DEFAULT_PASSWORD
-from tests.locks import advisory_locks_held, backend_waits_on_lock, row_claimed, until
+from tests.locks import (
+    advisory_locks_held,
+    backend_waits_on_lock,
+    row_claimed,
+    row_locker,
+    until,
+)
 from tests.server import Server
 from tests.transfers.conftest import card_holder
 from tests.transfers.factories import ClearingHouseAccountFactory
@@ -63,24 +67,6 @@ def _confirm_body(server, token, holder, prepared) -> dict:
     }
 
 
-def _row_locker(customer_id: int):
-    """A session of the test's own that holds the customer row FOR UPDATE (what a
-    suspension takes), in an open transaction."""
-    s = connection.settings_dict
-    locker = psycopg2.connect(
-        dbname=s["NAME"],
-        user=s.get("USER") or "postgres",
-        password=s.get("PASSWORD") or None,
-        host=s.get("HOST") or "127.0.0.1",
-        port=s.get("PORT") or 5432,
-        application_name="pbtest-row-locker",
-    )
-    with locker.cursor() as cursor:  # psycopg2 opens the transaction; it stays open
-        cursor.execute("SELECT id FROM enrollment_customer WHERE id = %s FOR UPDATE", [customer_id])
-        assert cursor.fetchone() == (customer_id,)
-    return locker
-
-
 def test_worker_killed_holding_the_claim_then_the_retry_moves_the_money_once():
     holder = card_holder(name="죽은워커")
     holder.account = AccountFactory(owner=holder.customer, balance=500_000)
@@ -105,7 +91,7 @@ def test_worker_killed_holding_the_claim_then_the_retry_moves_the_money_once():
         transfer = Transfer.objects.get(public_id=prepared["id"])
         confirm_body = _confirm_body(first, token, holder, prepared)
 
-        locker = _row_locker(holder.customer.pk)
+        locker = row_locker("enrollment_customer", holder.customer.pk)
 
         def confirm():
             try:
