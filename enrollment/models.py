@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from postbank import policy, rawsql
+
 
 class User(AbstractUser):
     """Everyone who logs in: customers (by user ID), tellers and operators (`is_staff`,
@@ -100,8 +102,6 @@ class Customer(models.Model):
     def grade(self) -> str | None:
         """"safe" with an active OTP, "general" with an active security card, else None.
         One hand-written statement (postbank.rawsql): every transfer reads its limits."""
-        from postbank import rawsql
-
         [(otp, card)] = rawsql.rows(
             f"SELECT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} WHERE customer_id = %s "  # noqa: S608
             f"AND status = %s), EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} "
@@ -168,6 +168,53 @@ class OtpDevice(models.Model):
         return self.serial
 
 
+class CardChallengeManager(models.Manager):
+    """Issuing and taking a card challenge, each one hand-written statement
+    (postbank.rawsql): every transfer and remittance does both."""
+
+    def issue(self, *, customer_id: int, challenge_id, pair: tuple[int, int],
+              now) -> tuple[int, int] | None:
+        """The card's open challenge, renewed in place with the new `challenge_id` (an
+        earlier id is then refused as expired) and its two code numbers kept; or, when the
+        last one was answered, a new challenge asking `pair`. Returns the two numbers asked,
+        or None when the customer has an OTP in use or no card. The customer row is read FOR
+        SHARE: a confirmation under way holds it FOR NO KEY UPDATE (postbank.orders), so the
+        new challenge waits for it instead of closing the challenge being answered."""
+        found = rawsql.rows(
+            f"INSERT INTO {rawsql.table(self.model)} "  # noqa: S608
+            "(id, card_id, first_index, second_index, created_at) "
+            "SELECT %(id)s, s.id, %(first)s, %(second)s, %(now)s "
+            f"FROM {rawsql.table(Customer)} c JOIN {rawsql.table(SecurityCard)} s "
+            "ON s.customer_id = c.id AND s.status = %(active)s "
+            f"WHERE c.id = %(customer)s AND NOT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+            "WHERE o.customer_id = c.id AND o.status = %(active)s) "
+            "FOR SHARE OF c "
+            "ON CONFLICT (card_id) WHERE used_at IS NULL "
+            "DO UPDATE SET id = EXCLUDED.id, created_at = EXCLUDED.created_at "
+            "RETURNING first_index, second_index",
+            {"id": challenge_id, "first": pair[0], "second": pair[1], "now": now,
+             "customer": customer_id, "active": MediumStatus.ACTIVE},
+        )
+        return found[0] if found else None
+
+    def take(self, *, customer_id: int, challenge_id, now) -> tuple | None:
+        """Marks the challenge used, if it is the open, unexpired challenge of the customer's
+        card in use (no OTP in use), and returns (first index, second index, card serial,
+        card half hashes); else None. Single use: whoever marks it first gets to answer it."""
+        found = rawsql.rows(
+            f"UPDATE {rawsql.table(self.model)} ch SET used_at = %(now)s "  # noqa: S608
+            f"FROM {rawsql.table(SecurityCard)} s "
+            "WHERE ch.id = %(id)s AND ch.used_at IS NULL AND ch.created_at > %(since)s "
+            "AND s.id = ch.card_id AND s.customer_id = %(customer)s AND s.status = %(active)s "
+            f"AND NOT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+            "WHERE o.customer_id = %(customer)s AND o.status = %(active)s) "
+            "RETURNING ch.first_index, ch.second_index, s.serial, s.half_hashes",
+            {"now": now, "id": challenge_id, "since": now - policy.SECURITY_CHALLENGE_TTL,
+             "customer": customer_id, "active": MediumStatus.ACTIVE},
+        )
+        return found[0] if found else None
+
+
 class CardChallenge(models.Model):
     """A security card challenge held on the server: answered once, for a short time."""
 
@@ -177,6 +224,8 @@ class CardChallenge(models.Model):
     second_index = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardChallengeManager()
 
     class Meta:
         constraints = [

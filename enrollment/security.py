@@ -2,8 +2,8 @@
 
 A card challenge asks for the first two digits of one code and the last two digits of
 another, never more; it is kept on the server, answered once, within
-policy.SECURITY_CHALLENGE_TTL. Every wrong answer counts as a wrong entry (durable); a right
-one ends the run of wrong entries.
+policy.SECURITY_CHALLENGE_TTL. Every wrong answer counts as a wrong entry (committed even when
+the request is refused); a right one ends the run of wrong entries.
 """
 
 import json
@@ -194,26 +194,6 @@ def _ensure_may_answer(*, customer: Customer, purpose: str | None) -> None:
     customer_ensure_active(customer=customer)
 
 
-# One statement per challenge shown. The customer row is read FOR SHARE: a confirmation under
-# way holds it FOR NO KEY UPDATE (postbank.orders), so a new challenge waits for it instead of
-# closing the challenge being answered. The card's open challenge (at most one: a partial
-# unique index) is renewed in place, with a new id (the old one is then refused as expired)
-# and the same two code numbers; when the last one was answered, a new pair is inserted.
-_CHALLENGE_ISSUE_SQL = (
-    f"INSERT INTO {rawsql.table(CardChallenge)} "  # noqa: S608
-    "(id, card_id, first_index, second_index, created_at) "
-    "SELECT %(id)s, s.id, %(first)s, %(second)s, %(now)s "
-    f"FROM {rawsql.table(Customer)} c JOIN {rawsql.table(SecurityCard)} s "
-    "ON s.customer_id = c.id AND s.status = %(active)s "
-    f"WHERE c.id = %(customer)s AND NOT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
-    "WHERE o.customer_id = c.id AND o.status = %(active)s) "
-    "FOR SHARE OF c "
-    "ON CONFLICT (card_id) WHERE used_at IS NULL "
-    "DO UPDATE SET id = EXCLUDED.id, created_at = EXCLUDED.created_at "
-    "RETURNING first_index, second_index"
-)
-
-
 def security_challenge_issue(
     *, customer: Customer, purpose: str | None = None
 ) -> SecurityChallenge:
@@ -225,35 +205,20 @@ def security_challenge_issue(
     until then a new challenge asks the same two numbers again, even after the previous one
     expired. So reloading a page cannot fish for a pair of numbers whose answer someone saw;
     every new pair costs an answer, and wrong answers suspend after five. A confirmation
-    under way is waited for (see _CHALLENGE_ISSUE_SQL)."""
+    under way is waited for (CardChallenge.objects.issue)."""
     _ensure_may_answer(customer=customer, purpose=purpose)
     challenge_id = uuid.uuid4()
     first, second = secrets.SystemRandom().sample(range(1, policy.SECURITY_CARD_CODES + 1), 2)
-    issued = rawsql.rows(_CHALLENGE_ISSUE_SQL, {
-        "id": challenge_id, "first": first, "second": second, "now": timezone.now(),
-        "customer": customer.pk, "active": MediumStatus.ACTIVE,
-    })
-    if issued:
-        [(first, second)] = issued
+    issued = CardChallenge.objects.issue(customer_id=customer.pk, challenge_id=challenge_id,
+                                         pair=(first, second), now=timezone.now())
+    if issued is not None:
+        first, second = issued
         return SecurityChallenge(
             kind="security_card", id=str(challenge_id), first_index=first, second_index=second
         )
     if _active_otp(customer) is not None:
         return SecurityChallenge(kind="otp")
     raise SecurityMediumUnavailable()
-
-
-# Single use: whoever marks the challenge used first gets to answer it. The card's codes come
-# back with it (one statement); an OTP in use means the card is not the medium.
-_CHALLENGE_TAKE_SQL = (
-    f"UPDATE {rawsql.table(CardChallenge)} ch SET used_at = %(now)s "  # noqa: S608
-    f"FROM {rawsql.table(SecurityCard)} s "
-    "WHERE ch.id = %(id)s AND ch.used_at IS NULL AND ch.created_at > %(since)s "
-    "AND s.id = ch.card_id AND s.customer_id = %(customer)s AND s.status = %(active)s "
-    f"AND NOT EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
-    "WHERE o.customer_id = %(customer)s AND o.status = %(active)s) "
-    "RETURNING ch.first_index, ch.second_index, s.serial, s.half_hashes"
-)
 
 
 def _wrong(customer: Customer, kind: str, channel: str) -> WrongSecurityCode:
@@ -282,13 +247,10 @@ def security_answer_verify(
     except ValueError:
         pk = None
     if four_digits and pk is not None:
-        now = timezone.now()
-        taken = rawsql.rows(_CHALLENGE_TAKE_SQL, {
-            "now": now, "id": pk, "since": now - policy.SECURITY_CHALLENGE_TTL,
-            "customer": customer.pk, "active": MediumStatus.ACTIVE,
-        })
-        if taken:
-            [(first_index, second_index, serial, hashes)] = taken
+        taken = CardChallenge.objects.take(customer_id=customer.pk, challenge_id=pk,
+                                           now=timezone.now())
+        if taken is not None:
+            first_index, second_index, serial, hashes = taken
             _card_answer_check(customer=customer, serial=serial, hashes=hashes,
                                asked=(first_index, second_index), answer=answer,
                                channel=channel)

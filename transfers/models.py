@@ -12,10 +12,13 @@ import uuid
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
 from accounts.numbers import account_number_format
-from postbank import policy
+from enrollment.models import Customer, MediumStatus, OtpDevice, SecurityCard
+from postbank import policy, rawsql
 
 # The channel of the seeded demo history, the only transfers that move money unsigned.
 DEMO_CHANNEL = "demo"
@@ -80,6 +83,86 @@ class ClearingHouseAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{bank_name(self.bank_code)} {self.number} {self.holder_name}"
+
+
+class TransferManager(models.Manager):
+    """The two reads every transfer makes, each one hand-written statement (postbank.rawsql:
+    a transfer is 12 statements in all, counted by bench/transfers_api.py)."""
+
+    @cached_property
+    def _facts_sql(self) -> str:
+        return (
+            f"SELECT {rawsql.columns(Account, 'src')}, {rawsql.columns(Account, 'dst')}, "  # noqa: S608
+            f"{rawsql.columns(ClearingHouseAccount, 'ch')}, holder.name, "
+            f"EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+            "WHERE o.customer_id = %(customer)s AND o.status = %(active)s), "
+            f"EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} s "
+            "WHERE s.customer_id = %(customer)s AND s.status = %(active)s), "
+            "COALESCE(u.used, 0), ex.id, ex.request_fingerprint "
+            "FROM (VALUES (1)) AS one (x) "
+            f"LEFT JOIN {rawsql.table(Account)} src "
+            "ON src.owner_id = %(customer)s AND src.number = %(from)s "
+            f"LEFT JOIN {rawsql.table(Account)} dst ON %(in_bank)s AND dst.number = %(to)s "
+            f"LEFT JOIN {rawsql.table(Customer)} holder ON holder.id = dst.owner_id "
+            f"LEFT JOIN {rawsql.table(ClearingHouseAccount)} ch "
+            "ON NOT %(in_bank)s AND ch.bank_code = %(bank)s AND ch.number = %(to)s "
+            f"LEFT JOIN {rawsql.table(DailyUsage)} u "
+            "ON u.customer_id = %(customer)s AND u.day = %(day)s "
+            f"LEFT JOIN {rawsql.table(self.model)} ex "
+            "ON ex.customer_id = %(customer)s AND ex.idempotency_key = %(key)s"
+        )
+
+    def prepare_facts(self, *, customer_id: int, from_number: str, bank_code: str,
+                      to_number: str, in_bank: bool, day, idempotency_key: str) -> tuple:
+        """What a prepare's rules need, in one statement: (the customer's source account,
+        the Post Office destination, the other bank's account in the clearing house, the
+        destination holder's name, an active OTP?, an active security card?, the won used
+        on `day`, the id and request fingerprint of the transfer made with the key). A
+        missing row reads as None."""
+        [row] = rawsql.select(self._facts_sql, {
+            "customer": customer_id, "from": from_number, "to": to_number, "bank": bank_code,
+            "in_bank": in_bank, "day": day, "key": idempotency_key,
+            "active": MediumStatus.ACTIVE,
+        }, Account, Account, ClearingHouseAccount)
+        return row
+
+    def _lock_sql(self, where: str) -> str:
+        return (
+            f"SELECT {rawsql.columns(self.model, 't')}, {rawsql.columns(Account, 'a')}, "  # noqa: S608
+            f"{rawsql.columns(Customer, 'c')}, "
+            f"EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
+            "WHERE o.customer_id = c.id AND o.status = %(active)s), "
+            f"EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} s "
+            "WHERE s.customer_id = c.id AND s.status = %(active)s), "
+            f"COALESCE((SELECT u.used FROM {rawsql.table(DailyUsage)} u "
+            "WHERE u.customer_id = c.id AND u.day = %(day)s), 0) "
+            f"FROM {rawsql.table(self.model)} t "
+            f"JOIN {rawsql.table(Customer)} c ON c.id = t.customer_id "
+            f"JOIN {rawsql.table(Account)} a ON a.id = t.from_account_id "
+            f"WHERE {where} FOR NO KEY UPDATE OF t, c"
+        )
+
+    @cached_property
+    def _lock_by_pk_sql(self) -> str:
+        return self._lock_sql("t.id = %(pk)s")
+
+    @cached_property
+    def _lock_by_public_id_sql(self) -> str:
+        return self._lock_sql("t.public_id = %(public_id)s AND t.customer_id = %(customer)s")
+
+    def lock_for_confirmation(self, *, day, pk: int | None = None, public_id=None,
+                              customer_id: int | None = None) -> tuple | None:
+        """The claim of a confirmation (postbank.orders): the transfer (by primary key, or
+        by the customer's public id) then its customer, locked FOR NO KEY UPDATE in that
+        order (the rows written next reference them), with what the checks need in the same
+        round trip: (transfer, source account, customer, an active OTP?, an active security
+        card?, the won used on `day`); None when there is no such transfer."""
+        sql = self._lock_by_pk_sql if pk is not None else self._lock_by_public_id_sql
+        found = rawsql.select(sql, {
+            "active": MediumStatus.ACTIVE, "day": day, "pk": pk, "public_id": public_id,
+            "customer": customer_id,
+        }, self.model, Account, Customer)
+        return found[0] if found else None
 
 
 class Transfer(models.Model):
@@ -171,6 +254,8 @@ class Transfer(models.Model):
     executed_at = models.DateTimeField(_("executed"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
+    objects = TransferManager()
+
     class Meta:
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
@@ -260,11 +345,33 @@ class Transfer(models.Model):
         return hashlib.sha256(bytes(self.signed_order)).hexdigest() if self.signed_order else ""
 
 
+class DailyUsageManager(models.Manager):
+    def lock_day(self, *, customer_id: int, day) -> int:
+        """The won the customer used on the KST `day`, its row created if missing and locked
+        until the transaction ends (one statement)."""
+        table = rawsql.table(self.model)
+        [(used,)] = rawsql.rows(
+            f"INSERT INTO {table} (customer_id, day, used) VALUES (%s, %s, 0) "  # noqa: S608
+            f"ON CONFLICT (customer_id, day) DO UPDATE SET used = {table}.used RETURNING used",
+            [customer_id, day],
+        )
+        return used
+
+    def add_statement(self, *, customer_id: int, day, amount: int) -> tuple[str, list]:
+        """The UPDATE adding `amount` to the day's row (locked by lock_day), to run with the
+        transfer's other writes (rawsql.together)."""
+        return (
+            f"UPDATE {rawsql.table(self.model)} SET used = used + %s "  # noqa: S608
+            "WHERE customer_id = %s AND day = %s",
+            [amount, customer_id, day],
+        )
+
+
 class DailyUsage(models.Model):
     """What a customer has transferred on one KST day, across every channel.
 
-    The row is locked (SELECT ... FOR UPDATE) in the transaction that moves the money, so
-    two concurrent transfers of one customer check the daily limit one after the other.
+    The row is locked (DailyUsageManager.lock_day) in the transaction that moves the money,
+    so two concurrent transfers of one customer check the daily limit one after the other.
     """
 
     customer = models.ForeignKey(
@@ -272,6 +379,8 @@ class DailyUsage(models.Model):
     )
     day = models.DateField(_("day (KST)"))
     used = models.BigIntegerField(_("transferred"), default=0)
+
+    objects = DailyUsageManager()
 
     class Meta:
         verbose_name = _("daily transfer usage")

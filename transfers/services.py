@@ -38,7 +38,7 @@ from accounts.services import (
     entry_post,
     entry_reverse,
 )
-from enrollment.models import Customer, MediumStatus, OtpDevice, SecurityCard
+from enrollment.models import Customer
 from enrollment.services import customer_ensure_active
 from postbank import policy, rawsql
 from postbank.audit import audit_record, audit_statement
@@ -162,36 +162,14 @@ class _Facts:
     existing: tuple[int, str] | None  # (id, request_fingerprint) of the key's transfer
 
 
-_FACTS_SQL = (
-    f"SELECT {rawsql.columns(Account, 'src')}, {rawsql.columns(Account, 'dst')}, "  # noqa: S608
-    f"{rawsql.columns(ClearingHouseAccount, 'ch')}, holder.name, "
-    f"EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
-    "WHERE o.customer_id = %(customer)s AND o.status = %(active)s), "
-    f"EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} s "
-    "WHERE s.customer_id = %(customer)s AND s.status = %(active)s), "
-    "COALESCE(u.used, 0), ex.id, ex.request_fingerprint "
-    "FROM (VALUES (1)) AS one (x) "
-    f"LEFT JOIN {rawsql.table(Account)} src "
-    "ON src.owner_id = %(customer)s AND src.number = %(from)s "
-    f"LEFT JOIN {rawsql.table(Account)} dst ON %(in_bank)s AND dst.number = %(to)s "
-    f"LEFT JOIN {rawsql.table(Customer)} holder ON holder.id = dst.owner_id "
-    f"LEFT JOIN {rawsql.table(ClearingHouseAccount)} ch "
-    "ON NOT %(in_bank)s AND ch.bank_code = %(bank)s AND ch.number = %(to)s "
-    f"LEFT JOIN {rawsql.table(DailyUsage)} u "
-    "ON u.customer_id = %(customer)s AND u.day = %(day)s "
-    f"LEFT JOIN {rawsql.table(Transfer)} ex "
-    "ON ex.customer_id = %(customer)s AND ex.idempotency_key = %(key)s"
-)
-
-
 def _facts(*, customer: Customer, from_digits: str, bank_code: str, to_digits: str,
            key: str | None) -> _Facts:
-    [(source, target, clearing, holder, otp, card, used, existing_id, fingerprint)] = (
-        rawsql.select(_FACTS_SQL, {
-            "customer": customer.pk, "from": from_digits, "to": to_digits, "bank": bank_code,
-            "in_bank": bank_code == policy.BANK_CODE, "day": kst_date(),
-            "key": key or "", "active": MediumStatus.ACTIVE,
-        }, Account, Account, ClearingHouseAccount)
+    (source, target, clearing, holder, otp, card, used, existing_id, fingerprint) = (
+        Transfer.objects.prepare_facts(
+            customer_id=customer.pk, from_number=from_digits, bank_code=bank_code,
+            to_number=to_digits, in_bank=bank_code == policy.BANK_CODE, day=kst_date(),
+            idempotency_key=key or "",
+        )
     )
     return _Facts(
         source=source, target=target, clearing_account=clearing, holder_name=holder,
@@ -379,7 +357,7 @@ def transfer_prepare(
     transfer made the first time (whatever its state, with `replayed` set), a different one
     is refused. A new transfer carries `used_today`: the won the customer had already
     transferred this KST day when it was prepared (extra_verification_state reads it).
-    Two statements: what the rules need (_FACTS_SQL), then the INSERT.
+    Two statements: what the rules need (Transfer.objects.prepare_facts), then the INSERT.
     """
     fingerprint = request_fingerprint(
         from_number=from_number,
@@ -714,43 +692,23 @@ def _mark(transfer: Transfer, *, status: str, code: str, reason: str) -> None:
     transfer.refresh_from_db()
 
 
-# The claim of a confirmation (postbank.orders): the transfer row, then its customer, FOR NO
-# KEY UPDATE in that order (the rows written next reference them), with what the checks need
-# in the same round trip: the source account, the customer's media (its grade) and its usage
-# of the KST day.
-_LOCK_SQL = (
-    f"SELECT {rawsql.columns(Transfer, 't')}, {rawsql.columns(Account, 'a')}, "  # noqa: S608
-    f"{rawsql.columns(Customer, 'c')}, "
-    f"EXISTS (SELECT 1 FROM {rawsql.table(OtpDevice)} o "
-    "WHERE o.customer_id = c.id AND o.status = %(active)s), "
-    f"EXISTS (SELECT 1 FROM {rawsql.table(SecurityCard)} s "
-    "WHERE s.customer_id = c.id AND s.status = %(active)s), "
-    f"COALESCE((SELECT u.used FROM {rawsql.table(DailyUsage)} u "
-    "WHERE u.customer_id = c.id AND u.day = %(day)s), 0) "
-    f"FROM {rawsql.table(Transfer)} t JOIN {rawsql.table(Customer)} c ON c.id = t.customer_id "
-    f"JOIN {rawsql.table(Account)} a ON a.id = t.from_account_id "
-    "WHERE {where} FOR NO KEY UPDATE OF t, c"
-)
-
-
 def _transfer_lock(*, now: datetime, customer: Customer | None = None, public_id=None,
                    pk: int | None = None) -> Transfer:
     """The transfer (by the customer's public id, or by primary key), locked with its
-    customer (see _LOCK_SQL): `customer` as it is now, `grade` and `used_today` set."""
-    params = {"active": MediumStatus.ACTIVE, "day": kst_date(now)}
-    if pk is not None:
-        where, params["pk"] = "t.id = %(pk)s", pk
-    else:
+    customer (Transfer.objects.lock_for_confirmation: the claim): `customer` as it is now,
+    `grade` and `used_today` set."""
+    if pk is None:
         try:
-            params["public_id"] = uuid.UUID(str(public_id))
+            public_id = uuid.UUID(str(public_id))
         except ValueError:
             raise TransferNotFound() from None
-        where = "t.public_id = %(public_id)s AND t.customer_id = %(customer)s"
-        params["customer"] = customer.pk
-    found = rawsql.select(_LOCK_SQL.replace("{where}", where), params, Transfer, Account, Customer)
-    if not found:
+    found = Transfer.objects.lock_for_confirmation(
+        day=kst_date(now), pk=pk, public_id=public_id,
+        customer_id=customer.pk if customer is not None else None,
+    )
+    if found is None:
         raise TransferNotFound()
-    [(transfer, source, owner, otp, card, used)] = found
+    transfer, source, owner, otp, card, used = found
     if customer is not None:
         owner.user = customer.user  # loaded with the customer at authentication
     transfer.from_account, transfer.customer = source, owner
@@ -794,19 +752,6 @@ def transfer_post(
         )
 
 
-# The usage row of the customer's KST day, created if missing, locked, and read; the
-# transfer's amount is added by _transfer_move's last statement, after every check.
-_USAGE_LOCK_SQL = (
-    f"INSERT INTO {rawsql.table(DailyUsage)} (customer_id, day, used) "  # noqa: S608
-    "VALUES (%s, %s, 0) ON CONFLICT (customer_id, day) "
-    f"DO UPDATE SET used = {rawsql.table(DailyUsage)}.used RETURNING used"
-)
-_USAGE_ADD_SQL = (
-    f"UPDATE {rawsql.table(DailyUsage)} SET used = used + %s "  # noqa: S608
-    "WHERE customer_id = %s AND day = %s"
-)
-
-
 def _transfer_move(
     transfer: Transfer,
     *,
@@ -828,7 +773,7 @@ def _transfer_move(
     customer = transfer.customer
     day = kst_date(now)
     per_transfer, per_day = limits_for(customer, grade=transfer.grade)
-    [(used,)] = rawsql.rows(_USAGE_LOCK_SQL, [customer.pk, day])
+    used = DailyUsage.objects.lock_day(customer_id=customer.pk, day=day)
     refusal = _limit_message(
         per_transfer=per_transfer, per_day=per_day, used=used, amount=transfer.amount
     )
@@ -899,7 +844,8 @@ def _transfer_move(
         transfer.status = Transfer.Status.COMPLETED
         transfer.finished_at = now
     # One statement: the day's usage, the transfer's outcome and evidence, the audit event.
-    writes = [(_USAGE_ADD_SQL, [transfer.amount, customer.pk, day])]
+    writes = [DailyUsage.objects.add_statement(customer_id=customer.pk, day=day,
+                                               amount=transfer.amount)]
     if channel is not None:
         writes.append(audit_statement(
             event="transfer_executed",
